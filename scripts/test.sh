@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run every test from a fresh machine: set-up, lint, type check, then the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "test: lint"
+npx biome check .
+echo "test: unit, integration and browser tests"
+npx vitest run

@@ -1,0 +1,20 @@
+/**
+ * sealign's library API. Every pipeline stage is importable from here:
+ * tasks -> collect -> validate -> tree -> pairs -> export -> train -> eval -> view.
+ */
+export { EXIT, InputError } from "./errors.js";
+export { JsonlAppender } from "./io/append.js";
+export { AtomicWriter, JsonlWriter, writeFileAtomic, writeJsonlAtomic } from "./io/atomic.js";
+export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
+export { type Line, openDecompressed, readLines } from "./io/lines.js";
+export { readParquetRows } from "./io/parquet.js";
+export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
+export { contentText } from "./schema/content.js";
+export { type ActionCall, type Observation, type Step, steps, stepsOfMessages } from "./schema/steps.js";
+export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
+export * from "./schema/trajectory.js";
+export { parseTask, parseTrajectory, type Where } from "./schema/validate.js";
+export { loadTasks } from "./tasks/load.js";
+export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
+export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
+export { SEALIGN_VERSION } from "./version.js";

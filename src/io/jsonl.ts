@@ -1,0 +1,33 @@
+import { InputError } from "../errors.js";
+import { readLines } from "./lines.js";
+
+/** A parsed JSONL record with the line it came from. */
+export interface JsonlRecord {
+  value: unknown;
+  line: number;
+}
+
+export interface ReadJsonlOptions {
+  /**
+   * Ignore a last line that has no newline and does not parse: what a process killed
+   * mid-append leaves behind. Used when resuming a run; off by default so that a truncated
+   * input file is reported, not silently shortened.
+   */
+  tolerateTruncatedTail?: boolean;
+}
+
+/** Stream the JSON values of a JSONL file (plain, .gz, .zst); blank lines are skipped. */
+export async function* readJsonl(path: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
+  for await (const { text, line, terminated } of readLines(path)) {
+    if (text.length === 0 || /^\s*$/.test(text)) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      if (!terminated && options.tolerateTruncatedTail) return;
+      const why = !terminated ? "truncated last line (no newline, not valid JSON)" : "malformed JSON";
+      throw new InputError(`${why}: ${(error as Error).message}`, { file: path, line });
+    }
+    yield { value, line };
+  }
+}

@@ -1,0 +1,57 @@
+import { readFile } from "node:fs/promises";
+import { InputError } from "../errors.js";
+import { readJsonl } from "./jsonl.js";
+import { readParquetRows } from "./parquet.js";
+
+/** One record of a data file and where it is: a line (JSONL), a row (Parquet) or an index (JSON). */
+export interface SourceRecord {
+  value: unknown;
+  /** JSONL line or 1-based Parquet row / JSON list index. */
+  line: number;
+  /** For JSON dicts keyed by id: the key. */
+  key?: string;
+}
+
+export type RecordFormat = "jsonl" | "json" | "parquet";
+
+/** The container format of a data file, by extension. */
+export function recordFormatOf(path: string): RecordFormat {
+  const bare = path.replace(/\.(gz|zst|zstd)$/, "");
+  if (bare.endsWith(".parquet")) return "parquet";
+  if (bare.endsWith(".jsonl") || bare.endsWith(".ndjson")) return "jsonl";
+  if (bare.endsWith(".json") || bare.endsWith(".traj")) return "json";
+  return "jsonl";
+}
+
+/**
+ * Stream the records of JSONL (plain/.gz/.zst), Parquet, or JSON (a list, a dict keyed by id,
+ * or a single object). JSON documents are read whole; use JSONL or Parquet for large data.
+ */
+export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
+  const format = recordFormatOf(path);
+  if (format === "jsonl") {
+    yield* readJsonl(path);
+  } else if (format === "parquet") {
+    for await (const { value, row } of readParquetRows(path)) yield { value, line: row };
+  } else {
+    const value = await readJsonDocument(path);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) yield { value: value[i], line: i + 1 };
+    } else {
+      yield { value, line: 1 };
+    }
+  }
+}
+
+/** Parse a whole JSON document, naming the file and line of a syntax error. */
+export async function readJsonDocument(path: string): Promise<unknown> {
+  const text = await readFile(path, "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const line = position ? text.slice(0, Number(position[1])).split("\n").length : undefined;
+    throw new InputError(`malformed JSON: ${message}`, { file: path, line });
+  }
+}

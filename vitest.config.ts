@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 300_000,
+    // Tests spawn sandboxes and subprocesses; two cores here, so keep the pool small.
+    maxWorkers: 2,
+  },
+});
