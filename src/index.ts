@@ -9,11 +9,30 @@ export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.j
 export { type Line, openDecompressed, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
+export {
+  bwrapAvailable,
+  DEFAULT_LIMITS,
+  DEFAULT_MOUNT_POINT,
+  type RunResult,
+  runSandboxed,
+  type SandboxLimits,
+  type SandboxOptions,
+  sandboxArgv,
+} from "./sandbox/bwrap.js";
+export {
+  type BaseWorkspace,
+  cloneWorkspace,
+  diffAgainstBase,
+  type PrepareOptions,
+  prepareBase,
+  removeWorkspace,
+} from "./sandbox/workspace.js";
 export { contentText } from "./schema/content.js";
+export { PAIR_SCHEMA_VERSION, type Pair, type PairMeta, PairMetaSchema, PairSchema } from "./schema/pair.js";
 export { type ActionCall, type Observation, type Step, steps, stepsOfMessages } from "./schema/steps.js";
 export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
 export * from "./schema/trajectory.js";
-export { parseTask, parseTrajectory, type Where } from "./schema/validate.js";
+export { parsePair, parseTask, parseTrajectory, type Where } from "./schema/validate.js";
 export { loadTasks } from "./tasks/load.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { InputError } from "../errors.js";
+import { type Pair, PairSchema } from "./pair.js";
 import { type Task, TaskSchema } from "./task.js";
 import { type Trajectory, TrajectorySchema } from "./trajectory.js";
 import { firstIssue } from "./zod-errors.js";
@@ -43,4 +44,9 @@ function checkToolResults(trajectory: Trajectory, where: Where): void {
       );
     }
   });
+}
+
+/** Validate a preference pair, throwing an InputError that names file, line and field. */
+export function parsePair(value: unknown, where: Where = {}): Pair {
+  return parseWith(PairSchema, value, "pair", where);
 }
