@@ -10,6 +10,23 @@ export { type Line, openDecompressed, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
 export {
+  createProvider,
+  type ProviderFactory,
+  type ProviderOptions,
+  parseModelSpec,
+  providerPrefixes,
+  registerProvider,
+} from "./providers/registry.js";
+export {
+  type CompletionContext,
+  type CompletionRequest,
+  type CompletionResult,
+  ModelError,
+  type ModelProvider,
+  type Sampling,
+  type TokenUsage,
+} from "./providers/types.js";
+export {
   bwrapAvailable,
   DEFAULT_LIMITS,
   DEFAULT_MOUNT_POINT,

@@ -1,0 +1,70 @@
+import { InputError } from "../errors.js";
+import type { ModelProvider } from "./types.js";
+
+/** Options every provider factory may read; each uses what applies to it. */
+export interface ProviderOptions {
+  /** OpenAI-compatible server base URL (`--base-url`, else OPENAI_BASE_URL). */
+  baseUrl?: string;
+  /** API key (`--api-key`, else OPENAI_API_KEY). */
+  apiKey?: string;
+  /** Per-request time-out in ms. */
+  timeoutMs?: number;
+  /** Retries on 429 / 5xx / time-outs. */
+  maxRetries?: number;
+  /** Where downloaded models are cached (embedded provider). */
+  cacheDir?: string;
+  /** Context size for in-process models (tokens). */
+  contextSize?: number;
+  /** Environment to read defaults from (default process.env); tests pass their own. */
+  env?: Record<string, string | undefined>;
+  /** Anything else a third-party provider wants. */
+  [key: string]: unknown;
+}
+
+/** Builds a provider from the part of the SPEC after `prefix:` (may be ""). */
+export type ProviderFactory = (
+  rest: string,
+  options: ProviderOptions,
+) => ModelProvider | Promise<ModelProvider>;
+
+const factories = new Map<string, ProviderFactory>();
+
+/**
+ * Register a provider under a SPEC prefix: `openai`, `embedded`, `sim`... A later registration
+ * of the same prefix replaces the earlier one (so a user can override a built-in).
+ */
+export function registerProvider(prefix: string, factory: ProviderFactory): void {
+  if (!/^[a-z][a-z0-9_-]*$/.test(prefix)) throw new Error(`bad provider prefix "${prefix}"`);
+  factories.set(prefix, factory);
+}
+
+/** The prefixes registered so far. */
+export function providerPrefixes(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/** Split a model SPEC into its prefix and the rest: "openai:qwen" -> ["openai", "qwen"]; "sim" -> ["sim", ""]. */
+export function parseModelSpec(spec: string): { prefix: string; rest: string } {
+  const trimmed = spec.trim();
+  if (!trimmed) throw new InputError("empty model SPEC", { field: "--model" });
+  const colon = trimmed.indexOf(":");
+  if (colon === -1) return { prefix: trimmed, rest: "" };
+  return { prefix: trimmed.slice(0, colon), rest: trimmed.slice(colon + 1) };
+}
+
+/**
+ * Create a provider from a SPEC such as `openai:MODEL`, `embedded:/path/model.gguf`,
+ * `embedded:hf:user/repo/file.gguf` or `sim`. Unknown prefixes are an InputError listing the
+ * known ones.
+ */
+export async function createProvider(spec: string, options: ProviderOptions = {}): Promise<ModelProvider> {
+  const { prefix, rest } = parseModelSpec(spec);
+  const factory = factories.get(prefix);
+  if (!factory) {
+    throw new InputError(
+      `unknown model provider "${prefix}" in SPEC "${spec}" (known: ${providerPrefixes().join(", ") || "none"})`,
+      { field: "--model" },
+    );
+  }
+  return factory(rest, options);
+}
