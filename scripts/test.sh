@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup-trainer.sh
 echo "test: lint"
 npx biome check .
 echo "test: unit, integration and browser tests"
