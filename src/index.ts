@@ -54,3 +54,4 @@ export { loadTasks } from "./tasks/load.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export { SEALIGN_VERSION } from "./version.js";
+export * from "./view/index.js";

@@ -1,9 +1,14 @@
 import type { Command } from "commander";
+import { registerImport } from "./import.js";
+import { registerStats } from "./stats.js";
+import { registerView } from "./view.js";
 
 /**
  * Every CLI command, in pipeline order. Each lives in its own module named after it
  * (src/commands/<name>.ts) and exports one `register*` function, added here.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerImport(program);
+  registerStats(program);
+  registerView(program);
 }

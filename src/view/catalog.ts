@@ -1,0 +1,172 @@
+import { readFile } from "node:fs/promises";
+import { InputError } from "../errors.js";
+import type { Pair } from "../schema/pair.js";
+import type { Trajectory } from "../schema/trajectory.js";
+import { parsePair, parseTrajectory } from "../schema/validate.js";
+import { discoverFiles, type IgnoredFile, type ViewFile } from "./discover.js";
+import { indexJsonl, type RecordLocation, readRecordAt } from "./line-index.js";
+import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
+import { normalizeTree, type ViewTree } from "./trees.js";
+
+/** Where a record can be read back: file index into `Catalog.files` plus its line location. */
+interface Located extends RecordLocation {
+  file: number;
+}
+
+export interface CatalogOptions {
+  /** Go on past invalid records, listing them (file, line, why) instead of stopping. */
+  skipInvalid?: boolean;
+  /** Called now and then while indexing, with the records indexed so far. */
+  onProgress?: (done: { files: number; records: number; file: string }) => void;
+}
+
+export interface SkippedRecord {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** A tree's location: a whole JSON file, or one line of a JSONL file. */
+type TreeSource = { file: number; location: RecordLocation | null };
+
+/**
+ * The viewer's index over a run's files. It holds one small summary per trajectory and pair and
+ * where each record is on disk; records themselves are read back only when they are opened, so a
+ * run of 10,000 long trajectories costs a few megabytes, not gigabytes.
+ */
+export class Catalog {
+  readonly files: ViewFile[] = [];
+  readonly ignored: IgnoredFile[] = [];
+  readonly skipped: SkippedRecord[] = [];
+  readonly trajectories: TrajectorySummary[] = [];
+  readonly pairs: PairSummary[] = [];
+  /** Same id seen again in another file: the validated copy (resolved known) is kept. */
+  duplicates = 0;
+  private readonly trajectoryAt: Located[] = [];
+  private readonly pairAt: Located[] = [];
+  private readonly trajectoryIndex = new Map<string, number>();
+  private readonly pairIndex = new Map<string, number>();
+  private readonly treeSources = new Map<string, TreeSource>();
+  private readonly reportFiles: number[] = [];
+
+  /** Index everything under the given files and folders. */
+  static async open(paths: readonly string[], options: CatalogOptions = {}): Promise<Catalog> {
+    const catalog = new Catalog();
+    const { files, ignored } = await discoverFiles(paths);
+    catalog.ignored.push(...ignored);
+    for (const file of files) await catalog.add(file, options);
+    return catalog;
+  }
+
+  private async add(file: ViewFile, options: CatalogOptions): Promise<void> {
+    const index = this.files.length;
+    this.files.push(file);
+    if (file.kind === "report") {
+      this.reportFiles.push(index);
+      return;
+    }
+    if (file.format === "json") {
+      const tree = normalizeTree(JSON.parse(await readFile(file.path, "utf8")), { file: file.path });
+      this.treeSources.set(tree.task_id, { file: index, location: null });
+      return;
+    }
+    let records = 0;
+    for await (const record of indexJsonl(file.path)) {
+      const where = { file: file.path, line: record.line };
+      const location: Located = {
+        file: index,
+        line: record.line,
+        offset: record.offset,
+        length: record.length,
+      };
+      try {
+        if (file.kind === "trajectories") this.addTrajectory(parseTrajectory(record.value, where), location);
+        else if (file.kind === "pairs") this.addPair(parsePair(record.value, where), location);
+        else this.treeSources.set(normalizeTree(record.value, where).task_id, { file: index, location });
+      } catch (error) {
+        if (!(options.skipInvalid && error instanceof InputError)) throw error;
+        this.skipped.push({ ...where, message: error.message.replace(`${file.path}:${record.line}: `, "") });
+      }
+      records++;
+      if (options.onProgress && records % 1000 === 0) {
+        options.onProgress({ files: index + 1, records, file: file.path });
+      }
+    }
+  }
+
+  private addTrajectory(trajectory: Trajectory, location: Located): void {
+    const summary = summarizeTrajectory(trajectory, this.files[location.file]!.path);
+    const existing = this.trajectoryIndex.get(trajectory.id);
+    if (existing === undefined) {
+      this.trajectoryIndex.set(trajectory.id, this.trajectories.length);
+      this.trajectories.push(summary);
+      this.trajectoryAt.push(location);
+      return;
+    }
+    // collect's run file and validate's output hold the same ids: prefer the judged copy.
+    this.duplicates++;
+    if (this.trajectories[existing]!.resolved === null && summary.resolved !== null) {
+      this.trajectories[existing] = summary;
+      this.trajectoryAt[existing] = location;
+    }
+  }
+
+  private addPair(pair: Pair, location: Located): void {
+    if (this.pairIndex.has(pair.id)) {
+      this.duplicates++;
+      return;
+    }
+    this.pairIndex.set(pair.id, this.pairs.length);
+    this.pairs.push(summarizePair(pair));
+    this.pairAt.push(location);
+  }
+
+  /** Task ids that have a tree. */
+  get treeTasks(): string[] {
+    return [...this.treeSources.keys()].sort();
+  }
+
+  /** The report files (eval, validate summaries, manifests) found, by index into `files`. */
+  get reports(): { index: number; path: string }[] {
+    return this.reportFiles.map((index) => ({ index, path: this.files[index]!.path }));
+  }
+
+  trajectorySummary(id: string): TrajectorySummary | undefined {
+    const index = this.trajectoryIndex.get(id);
+    return index === undefined ? undefined : this.trajectories[index];
+  }
+
+  /** Read one trajectory back from disk (validated again: the file may have changed). */
+  async trajectory(id: string): Promise<Trajectory | undefined> {
+    const index = this.trajectoryIndex.get(id);
+    if (index === undefined) return undefined;
+    const at = this.trajectoryAt[index]!;
+    const path = this.files[at.file]!.path;
+    return parseTrajectory(await readRecordAt(path, at), { file: path, line: at.line });
+  }
+
+  async pair(id: string): Promise<Pair | undefined> {
+    const index = this.pairIndex.get(id);
+    if (index === undefined) return undefined;
+    const at = this.pairAt[index]!;
+    const path = this.files[at.file]!.path;
+    return parsePair(await readRecordAt(path, at), { file: path, line: at.line });
+  }
+
+  async tree(taskId: string): Promise<ViewTree | undefined> {
+    const source = this.treeSources.get(taskId);
+    if (source === undefined) return undefined;
+    const path = this.files[source.file]!.path;
+    if (source.location === null)
+      return normalizeTree(JSON.parse(await readFile(path, "utf8")), { file: path });
+    return normalizeTree(await readRecordAt(path, source.location), {
+      file: path,
+      line: source.location.line,
+    });
+  }
+
+  async report(index: number): Promise<unknown> {
+    if (!this.reportFiles.includes(index)) return undefined;
+    return JSON.parse(await readFile(this.files[index]!.path, "utf8"));
+  }
+}

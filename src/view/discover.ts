@@ -1,0 +1,140 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { readLines } from "../io/lines.js";
+import { PAIR_SCHEMA_VERSION } from "../schema/pair.js";
+import { TRAJECTORY_SCHEMA_VERSION } from "../schema/trajectory.js";
+
+/** What a file holds, told by its records' `schema_version` (or, for plain JSON, by being JSON). */
+export type ViewFileKind = "trajectories" | "pairs" | "trees" | "report";
+
+export interface ViewFile {
+  path: string;
+  kind: ViewFileKind;
+  /** JSONL (one record a line) or one JSON document. */
+  format: "jsonl" | "json";
+}
+
+/** Files passed over while discovering, and why (shown on the overview page). */
+export interface IgnoredFile {
+  path: string;
+  reason: string;
+}
+
+/** Tree files: any `schema_version` starting with this prefix (the tree stage's formats). */
+export const TREE_SCHEMA_PREFIX = "sealign.tree";
+
+/** Reports (eval, validate summaries, manifests) bigger than this are listed, not loaded. */
+export const MAX_REPORT_BYTES = 4 << 20;
+
+const JSONL = /\.(jsonl|ndjson)(\.gz|\.zst|\.zstd)?$/;
+const JSON_DOC = /\.json$/;
+/** Folders never worth walking: VCS, dependencies, per-test logs. */
+const SKIP_DIRS = new Set(["node_modules", ".git", "logs", ".venv", "__pycache__"]);
+const MAX_DEPTH = 4;
+
+function kindOfSchema(version: unknown): ViewFileKind | null {
+  if (version === TRAJECTORY_SCHEMA_VERSION) return "trajectories";
+  if (version === PAIR_SCHEMA_VERSION) return "pairs";
+  if (typeof version === "string" && version.startsWith(TREE_SCHEMA_PREFIX)) return "trees";
+  return null;
+}
+
+async function firstJsonlRecord(path: string): Promise<unknown> {
+  for await (const { text, line } of readLines(path)) {
+    if (/^\s*$/.test(text)) continue;
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new InputError(`malformed JSON: ${(error as Error).message}`, { file: path, line });
+    }
+  }
+  return undefined;
+}
+
+/** Classify one file, or say why it is not one the viewer shows. */
+export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile> {
+  const name = basename(path);
+  if (JSONL.test(name)) {
+    const first = await firstJsonlRecord(path);
+    if (first === undefined) return { path, reason: "empty file" };
+    const version = (first as { schema_version?: unknown } | null)?.schema_version;
+    const kind = kindOfSchema(version);
+    if (kind === null) return { path, reason: `first record has schema_version ${JSON.stringify(version)}` };
+    return { path, kind, format: "jsonl" };
+  }
+  if (JSON_DOC.test(name)) {
+    const size = (await stat(path)).size;
+    if (size > MAX_REPORT_BYTES) return { path, reason: `JSON document of ${size} bytes (too big to show)` };
+    let value: unknown;
+    try {
+      value = JSON.parse(await readFile(path, "utf8"));
+    } catch (error) {
+      throw new InputError(`malformed JSON: ${(error as Error).message}`, { file: path });
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return { path, reason: "JSON document is not an object" };
+    }
+    const kind = kindOfSchema((value as { schema_version?: unknown }).schema_version);
+    if (kind === "trees") return { path, kind, format: "json" };
+    if (kind !== null) return { path, reason: `a single ${kind} record in a .json file (use JSONL)` };
+    return { path, kind: "report", format: "json" };
+  }
+  return { path, reason: "not .jsonl or .json" };
+}
+
+async function walk(dir: string, depth: number, found: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (depth < MAX_DEPTH && !SKIP_DIRS.has(entry.name)) await walk(path, depth + 1, found);
+    } else if (entry.isFile() && (JSONL.test(entry.name) || JSON_DOC.test(entry.name))) {
+      found.push(path);
+    }
+  }
+}
+
+/**
+ * Find the files to show under the given paths. A folder is walked (4 levels deep) and every
+ * .jsonl/.json in it classified by its first record's `schema_version`; files that are not
+ * sealign's are listed as ignored. A file named explicitly must be one of sealign's, or this
+ * throws an InputError saying what it holds.
+ */
+export async function discoverFiles(
+  paths: readonly string[],
+): Promise<{ files: ViewFile[]; ignored: IgnoredFile[] }> {
+  const files: ViewFile[] = [];
+  const ignored: IgnoredFile[] = [];
+  const seen = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(given);
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new InputError("no such file or folder", { file: given });
+    }
+    const candidates: string[] = [];
+    if (info.isDirectory()) await walk(path, 0, candidates);
+    else candidates.push(path);
+    for (const candidate of candidates) {
+      if (seen.has(candidate)) continue;
+      seen.add(candidate);
+      let result: ViewFile | IgnoredFile;
+      try {
+        result = await classifyFile(candidate);
+      } catch (error) {
+        // Inside a folder an unreadable stranger is passed over (and listed); named files must be good.
+        if (!(error instanceof InputError) || !info.isDirectory()) throw error;
+        result = { path: candidate, reason: error.message };
+      }
+      if ("kind" in result) files.push(result);
+      else if (info.isDirectory()) ignored.push(result);
+      else throw new InputError(`not a file sealign view can show: ${result.reason}`, { file: given });
+    }
+  }
+  return { files, ignored };
+}

@@ -1,0 +1,204 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { steps } from "../schema/steps.js";
+import { SEALIGN_VERSION } from "../version.js";
+import type { Catalog } from "./catalog.js";
+import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "./queries.js";
+
+/** The web app's static files (plain ES modules and CSS; no build step, nothing from a CDN). */
+export const CLIENT_DIR = fileURLToPath(new URL("../../web/view/", import.meta.url));
+
+/** The viewer only ever listens on the loopback interface. */
+export const VIEW_HOST = "127.0.0.1";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function intParam(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new HttpError(400, `query parameter ${name} is not a number: ${raw}`);
+  return value;
+}
+
+function strParam(params: URLSearchParams, name: string): string | undefined {
+  const raw = params.get(name);
+  return raw === null || raw === "" ? undefined : raw;
+}
+
+function required(params: URLSearchParams, name: string): string {
+  const value = strParam(params, name);
+  if (value === undefined) throw new HttpError(400, `missing query parameter ${name}`);
+  return value;
+}
+
+function nodePathParam(params: URLSearchParams): string[] | undefined {
+  const raw = strParam(params, "node_path");
+  if (raw === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
+  } catch {
+    // answered below
+  }
+  throw new HttpError(400, "node_path must be a JSON list of strings");
+}
+
+async function api(catalog: Catalog, path: string, params: URLSearchParams): Promise<unknown> {
+  switch (path) {
+    case "/api/overview":
+      return { version: SEALIGN_VERSION, ...viewOverview(catalog) };
+    case "/api/tasks":
+      return viewTasks(catalog, {
+        q: strParam(params, "q"),
+        sort: strParam(params, "sort") as "task" | undefined,
+        offset: intParam(params, "offset"),
+        limit: intParam(params, "limit"),
+      });
+    case "/api/trajectories":
+      return viewTrajectories(catalog, {
+        task: strParam(params, "task"),
+        run: strParam(params, "run"),
+        resolved: strParam(params, "resolved"),
+        empty: params.get("empty") === "1",
+        stuck: params.get("stuck") === "1",
+        q: strParam(params, "q"),
+        offset: intParam(params, "offset"),
+        limit: intParam(params, "limit"),
+      });
+    case "/api/trajectory": {
+      const id = required(params, "id");
+      const trajectory = await catalog.trajectory(id);
+      if (!trajectory) throw new HttpError(404, `no trajectory ${id}`);
+      return { summary: catalog.trajectorySummary(id), trajectory, steps: steps(trajectory) };
+    }
+    case "/api/pairs":
+      return viewPairs(catalog, {
+        task: strParam(params, "task"),
+        minGap: intParam(params, "min_gap"),
+        maxGap: intParam(params, "max_gap"),
+        depth: intParam(params, "depth"),
+        tool: strParam(params, "tool"),
+        kind: strParam(params, "kind"),
+        nodePath: nodePathParam(params),
+        q: strParam(params, "q"),
+        sort: strParam(params, "sort") as "gap" | undefined,
+        offset: intParam(params, "offset"),
+        limit: intParam(params, "limit"),
+      });
+    case "/api/pair": {
+      const id = required(params, "id");
+      const pair = await catalog.pair(id);
+      if (!pair) throw new HttpError(404, `no pair ${id}`);
+      return pair;
+    }
+    case "/api/tree": {
+      const task = required(params, "task");
+      const tree = await catalog.tree(task);
+      if (!tree) throw new HttpError(404, `no tree for task ${task}`);
+      return tree;
+    }
+    case "/api/report": {
+      const index = intParam(params, "index");
+      const report = index === undefined ? undefined : await catalog.report(index);
+      if (report === undefined) throw new HttpError(404, "no such report");
+      return report;
+    }
+    default:
+      throw new HttpError(404, `no API ${path}`);
+  }
+}
+
+async function staticFile(path: string): Promise<{ body: Buffer; type: string }> {
+  const name = path === "/" ? "index.html" : path.replace(/^\/static\//, "");
+  const file = normalize(join(CLIENT_DIR, name));
+  if (!file.startsWith(CLIENT_DIR) || !(path === "/" || path.startsWith("/static/"))) {
+    throw new HttpError(404, `not found: ${path}`);
+  }
+  const type = TYPES[extname(file)];
+  if (!type) throw new HttpError(404, `not found: ${path}`);
+  try {
+    return { body: await readFile(file), type };
+  } catch {
+    throw new HttpError(404, `not found: ${path}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    "content-type": type,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    // Everything is served from here: no CDN, no inline script, no outside request.
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+  });
+  res.end(body);
+}
+
+async function handle(catalog: Catalog, port: () => number, req: IncomingMessage, res: ServerResponse) {
+  try {
+    if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "the viewer is read-only");
+    // A page elsewhere cannot reach the viewer through DNS rebinding: only local host names.
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (host !== VIEW_HOST && host !== "localhost") throw new HttpError(403, `unexpected Host ${host}`);
+    const url = new URL(req.url ?? "/", `http://${VIEW_HOST}:${port()}`);
+    if (url.pathname.startsWith("/api/")) {
+      const body = await api(catalog, url.pathname, url.searchParams);
+      send(res, 200, "application/json; charset=utf-8", JSON.stringify(body));
+    } else {
+      const { body, type } = await staticFile(url.pathname);
+      send(res, 200, type, body);
+    }
+  } catch (error) {
+    const status = error instanceof HttpError ? error.status : 500;
+    send(res, status, "application/json; charset=utf-8", JSON.stringify({ error: (error as Error).message }));
+  }
+}
+
+export interface ViewServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serve the catalog on 127.0.0.1 (port 0 = any free port). Read-only: only GET and HEAD. */
+export async function startViewServer(
+  catalog: Catalog,
+  options: { port?: number } = {},
+): Promise<ViewServer> {
+  let port = options.port ?? 0;
+  const server = createServer((req, res) => void handle(catalog, () => port, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, VIEW_HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${VIEW_HOST}:${port}/`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
