@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-trainer.sh
+bash scripts/setup-browser.sh
 echo "test: lint"
 npx biome check .
 echo "test: unit, integration and browser tests"
