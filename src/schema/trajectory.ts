@@ -186,7 +186,8 @@ export const TrajectorySchema = z
     task_id: z.string().min(1),
     provenance: ProvenanceSchema,
     tools: z.array(ToolSchema),
-    messages: z.array(MessageSchema).min(1),
+    /** Empty only for patch-only records (SWE-bench predictions), marked metadata.patch_only. */
+    messages: z.array(MessageSchema),
     /** Final patch as a unified diff; "" when no file was changed; null when unknown. */
     patch: z.string().nullable(),
     outcome: OutcomeSchema,
