@@ -1,0 +1,3 @@
+const UNIT_SECONDS = { h: 3600, m: 60 };
+
+module.exports = { UNIT_SECONDS };

@@ -1,0 +1,2 @@
+from .reader import read_rows
+from .importer import import_rows

@@ -1,0 +1,2 @@
+from .merge import deep_merge
+from .layers import merge_settings

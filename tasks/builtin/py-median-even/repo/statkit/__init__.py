@@ -1,0 +1,2 @@
+from .center import mean, median
+from .summary import summary

@@ -1,0 +1,2 @@
+from .policy import RetryError, retry
+from .backoff import delays

@@ -1,0 +1,2 @@
+from .parse import parse_version
+from .compare import compare, is_newer, latest

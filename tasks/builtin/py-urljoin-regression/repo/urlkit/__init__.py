@@ -1,0 +1,2 @@
+from .join import join_url
+from .paths import normalize_path, strip_slashes
