@@ -1,0 +1,128 @@
+import { PersistentShell, type ShellOptions, type ShellResult } from "../sandbox/shell.js";
+import type { ToolObservation } from "./observation.js";
+import { truncateMiddle } from "./truncate.js";
+
+/** Limits of the execute_bash tool. */
+export interface BashToolLimits {
+  /** Return the output so far when a command prints nothing new for this long (default 10 s, as OpenHands). */
+  softTimeoutMs: number;
+  /** Kill a command that has run this long in all (default 300 s). */
+  hardTimeoutMs: number;
+  /** Longest observation sent to the model; longer ones lose their middle (default 30,000, as OpenHands). */
+  maxOutputChars: number;
+}
+
+export const DEFAULT_BASH_LIMITS: BashToolLimits = {
+  softTimeoutMs: 10_000,
+  hardTimeoutMs: 300_000,
+  maxOutputChars: 30_000,
+};
+
+const CTRL_KEYS = new Set(["C-c", "C-d", "C-z"]);
+
+/**
+ * execute_bash: one persistent sandboxed shell per episode. A command that stops printing for
+ * the soft time-out comes back with its output so far and keeps running; the model can then
+ * wait (empty command), type input (is_input), or interrupt (C-c). A new shell is started if
+ * the old one exits or has to be killed (working directory and environment are then lost, and
+ * the observation says so).
+ */
+export class BashTool {
+  private shell: PersistentShell | null = null;
+  private readonly options: ShellOptions;
+  readonly limits: BashToolLimits;
+  /** Milliseconds spent waiting on commands (for the overhead figures). */
+  commandMs = 0;
+
+  constructor(options: ShellOptions, limits: Partial<BashToolLimits> = {}) {
+    this.options = options;
+    this.limits = { ...DEFAULT_BASH_LIMITS, ...limits };
+  }
+
+  /** Start the shell (done lazily otherwise); throws when the sandbox cannot start. */
+  async start(): Promise<PersistentShell> {
+    if (!this.shell || this.shell.closed) this.shell = await PersistentShell.start(this.options);
+    return this.shell;
+  }
+
+  async execute(args: Record<string, unknown>): Promise<ToolObservation> {
+    const command = String(args.command ?? "");
+    const isInput = args.is_input === "true" || args.is_input === true;
+    const timeoutS = typeof args.timeout === "number" && args.timeout > 0 ? args.timeout : null;
+    const limits = {
+      softTimeoutMs:
+        timeoutS !== null ? Math.min(timeoutS * 1000, this.limits.hardTimeoutMs) : this.limits.softTimeoutMs,
+      hardTimeoutMs: this.limits.hardTimeoutMs,
+    };
+    const started = Date.now();
+    try {
+      const restarted = !this.shell || this.shell.closed;
+      const shell = await this.start();
+      const note =
+        restarted && this.everStarted ? "[A new shell was started: the previous one had exited.]\n" : "";
+      this.everStarted = true;
+      let result: ShellResult;
+      if (shell.busy) {
+        if (isInput && CTRL_KEYS.has(command.trim())) result = await shell.interrupt();
+        else if (isInput) result = await shell.sendInput(command, limits);
+        else if (command.trim() === "") result = await shell.wait(limits);
+        else {
+          return {
+            content: `[Your command "${command}" is NOT executed. The previous command is still running - You CANNOT send new commands until the previous command is completed. By setting \`is_input\` to \`true\`, you can interact with the current process: send empty command '' to retrieve additional output, send text to answer a prompt, or send keys ("C-c", "C-d", "C-z") to interrupt/kill the previous command.]`,
+            isError: true,
+            toolError: false,
+            exitCode: null,
+          };
+        }
+      } else if (isInput) {
+        return {
+          content: "ERROR: No previous running command to interact with.",
+          isError: true,
+          toolError: false,
+          exitCode: null,
+        };
+      } else if (command.trim() === "") {
+        return {
+          content: "ERROR: No previous running command to retrieve logs from.",
+          isError: true,
+          toolError: false,
+          exitCode: null,
+        };
+      } else {
+        result = await shell.run(command, limits);
+      }
+      return this.observe(result, note, limits.softTimeoutMs);
+    } finally {
+      this.commandMs += Date.now() - started;
+    }
+  }
+
+  private everStarted = false;
+
+  private observe(result: ShellResult, note: string, softMs: number): ToolObservation {
+    const output = truncateMiddle(result.output, this.limits.maxOutputChars, result.droppedChars);
+    let status: string;
+    if (result.running) {
+      status = `[The command has no new output after ${Math.round(softMs / 1000)} seconds. You may wait longer to see additional output by sending empty command '', send other commands to interact with the current process, send keys ("C-c", "C-z", "C-d") to interrupt/kill the previous command before sending your new command, or use the timeout parameter in execute_bash for future commands.]`;
+    } else if (result.killed) {
+      status = `[The command timed out after ${Math.round(this.limits.hardTimeoutMs / 1000)} seconds and was killed.]`;
+    } else if (result.shellExited) {
+      status =
+        "[The shell exited; a new one will be started for the next command (working directory and environment are reset).]";
+    } else {
+      status = `[The command completed with exit code ${result.exitCode}.]`;
+    }
+    const content = `${note}${output}${output && !output.endsWith("\n") ? "\n" : ""}${status}`;
+    return {
+      content,
+      isError: result.killed || result.shellExited || (result.exitCode !== null && result.exitCode !== 0),
+      toolError: false,
+      exitCode: result.exitCode,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.shell?.close();
+    this.shell = null;
+  }
+}
