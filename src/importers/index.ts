@@ -74,12 +74,8 @@ export async function* importFile(
           );
         }
         result.format = importer.format;
-      } else if (!options.from && !importer.detect(item.value)) {
-        throw new InputError(`record does not look like ${importer.format} like the ones before it`, {
-          file,
-          line: item.line,
-        });
       }
+      // Later records go straight to the detected importer, whose errors name the bad field.
       for (const trajectory of importer.convert(item, {
         file,
         line: item.line,

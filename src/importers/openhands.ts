@@ -81,6 +81,8 @@ function convertOpenHandsRow(value: unknown, context: ImportContext): Trajectory
   if (!Array.isArray(row.history))
     throw new InputError("history is not a list", { ...where, field: "history" });
   const events = row.history as Event[];
+  if (events.length === 0)
+    throw new InputError("history is empty: no conversation to import", { ...where, field: "history" });
   const notes: string[] = [];
   const skipped = new Map<string, number>();
   const skip = (what: string) => skipped.set(what, (skipped.get(what) ?? 0) + 1);
