@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerImport } from "./import.js";
 import { registerStats } from "./stats.js";
+import { registerValidate } from "./validate.js";
 import { registerView } from "./view.js";
 
 /**
@@ -10,5 +11,6 @@ import { registerView } from "./view.js";
 export function registerCommands(program: Command): void {
   registerImport(program);
   registerStats(program);
+  registerValidate(program);
   registerView(program);
 }

@@ -1,0 +1,85 @@
+import { type Command, Option } from "commander";
+import { InputError } from "../errors.js";
+import { defaultCacheDir } from "../validate/cache.js";
+import { validateRun } from "../validate/run.js";
+import { PARSERS, type ParserName } from "../validate/status.js";
+import { formatSummary } from "../validate/summary.js";
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InputError(`${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+/** `sealign validate INPUT --tasks FILE -o OUT` */
+export function registerValidate(program: Command): void {
+  program
+    .command("validate")
+    .description(
+      "run each task's tests on each patch (trajectories or SWE-bench predictions) in a sandbox and grade it by SWE-bench's rule",
+    )
+    .argument(
+      "<input>",
+      "sealign trajectories (.jsonl[.gz|.zst]) or SWE-bench predictions (JSONL, JSON list or dict)",
+    )
+    .requiredOption("--tasks <file>", "task file (SWE-bench / HumanEvalFix rows: JSON, JSONL or Parquet)")
+    .requiredOption(
+      "-o, --out <dir>",
+      "output folder: trajectories.jsonl, report.json, summary.json, results.jsonl, logs/",
+    )
+    .addOption(
+      new Option("--format <format>", "input format")
+        .choices(["auto", "trajectories", "predictions"])
+        .default("auto"),
+    )
+    .option("-j, --workers <n>", "validations run in parallel", positiveNumber("--workers"), 1)
+    .option("--timeout <seconds>", "time limit of one test run", positiveNumber("--timeout"), 300)
+    .addOption(
+      new Option("--parser <parser>", "test-log parser").choices(["auto", ...PARSERS]).default("auto"),
+    )
+    .option("--test-command <cmd>", "test command for tasks that carry no test_command")
+    .option("--cache <dir>", "verdict cache folder, shared across runs", defaultCacheDir())
+    .option("--no-cache", "validate every patch, even identical ones")
+    .option("--repos <dir>", "local clones of repository tasks' repos (owner/name, owner__name or name)")
+    .option("--unsafe-no-sandbox", "run tests without bubblewrap (only on a machine you do not mind)")
+    .option("-q, --quiet", "no progress on stderr")
+    .action(
+      async (
+        input: string,
+        options: {
+          tasks: string;
+          out: string;
+          format: "auto" | "trajectories" | "predictions";
+          workers: number;
+          timeout: number;
+          parser: ParserName | "auto";
+          testCommand?: string;
+          cache: string | false;
+          repos?: string;
+          unsafeNoSandbox?: boolean;
+          quiet?: boolean;
+        },
+      ) => {
+        const summary = await validateRun({
+          input,
+          tasks: options.tasks,
+          out: options.out,
+          format: options.format,
+          workers: Math.floor(options.workers),
+          timeoutS: options.timeout,
+          parser: options.parser,
+          testCommand: options.testCommand,
+          cacheDir: options.cache === false ? null : options.cache,
+          reposDir: options.repos,
+          unsafeNoSandbox: options.unsafeNoSandbox,
+          progress: options.quiet ? null : process.stderr,
+        });
+        process.stdout.write(
+          `${formatSummary(summary)}\nwrote ${options.out}/{report.json,summary.json,logs/}\n`,
+        );
+      },
+    );
+}

@@ -1,0 +1,280 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { JsonlAppender } from "../io/append.js";
+import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
+import { readJsonl } from "../io/jsonl.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
+import type { Task } from "../schema/task.js";
+import { loadTasks } from "../tasks/load.js";
+import { readTrajectories } from "../trajectories/read.js";
+import { SEALIGN_VERSION } from "../version.js";
+import { BasePool } from "./bases.js";
+import { VerdictCache, verdictKey } from "./cache.js";
+import {
+  detectInputFormat,
+  type InputFormat,
+  readPredictions,
+  readTrajectoryItems,
+  type ValidationItem,
+} from "./inputs.js";
+import { isEmptyPatch } from "./normalise.js";
+import { runPool } from "./pool.js";
+import { Progress, type ValidationCounts } from "./progress.js";
+import type { ParserName } from "./status.js";
+import { buildSummary, type ValidationSummary } from "./summary.js";
+import { testCommandOf } from "./test-command.js";
+import { reportWithoutRun, type ValidationReport, validateOne } from "./validate-one.js";
+
+export interface ValidateRunOptions {
+  /** Trajectories (sealign JSONL) or SWE-bench predictions. */
+  input: string;
+  /** The task file (SWE-bench / HumanEvalFix rows). */
+  tasks: string;
+  /** Output folder: trajectories.jsonl, report.json, summary.json, results.jsonl, logs/. */
+  out: string;
+  format?: InputFormat | "auto";
+  workers?: number;
+  /** Test time limit per validation, in seconds (default 300). */
+  timeoutS?: number;
+  parser?: ParserName | "auto";
+  testCommand?: string;
+  /** Verdict cache folder; null disables the cache. */
+  cacheDir?: string | null;
+  /** Local clones of repository tasks' repos (owner/name, owner__name or name beneath). */
+  reposDir?: string;
+  limits?: SandboxLimits;
+  unsafeNoSandbox?: boolean;
+  /** Where progress goes; null for none. */
+  progress?: NodeJS.WriteStream | null;
+  progressEveryMs?: number;
+}
+
+/** The result record of one item, appended to OUT/results.jsonl as soon as it is known. */
+interface ResultRecord {
+  id: string;
+  task_id: string;
+  key: string | null;
+  report: ValidationReport;
+}
+
+/** A log file name for an id: readable, and unique even when unsafe characters are replaced. */
+export function logName(id: string): string {
+  const safe = id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
+  const suffix = safe === id ? "" : `-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
+  return `${safe}${suffix}.log`;
+}
+
+/**
+ * Validate every patch of INPUT against its task: the library form of `sealign validate`.
+ * Resumable: each verdict is appended to OUT/results.jsonl when known, and a rerun skips the
+ * ids already there (under the same settings). The verdict cache spans runs.
+ */
+export async function validateRun(options: ValidateRunOptions): Promise<ValidationSummary> {
+  const started = Date.now();
+  const out = resolve(options.out);
+  const timeoutMs = Math.round((options.timeoutS ?? 300) * 1000);
+  const parser = options.parser ?? "auto";
+  const workers = Math.max(1, options.workers ?? 1);
+  const tasks = new Map((await loadTasks(options.tasks)).map((t) => [t.instance_id, t] as const));
+  const format =
+    !options.format || options.format === "auto" ? await detectInputFormat(options.input) : options.format;
+  const items =
+    format === "trajectories"
+      ? await readTrajectoryItems(options.input)
+      : await readPredictions(options.input);
+
+  // Check everything that would make the run fail half-way before running anything.
+  const keys = new Map<string, string | null>();
+  for (const item of items) {
+    const task = tasks.get(item.taskId);
+    if (!task)
+      throw new InputError(`unknown task ${item.taskId} (not in ${options.tasks})`, {
+        file: options.input,
+        field: item.id,
+      });
+    if (isEmptyPatch(item.patch)) {
+      keys.set(item.id, null);
+      continue;
+    }
+    testCommandOf(task, options.testCommand);
+    keys.set(
+      item.id,
+      verdictKey(task, item.patch!, { timeoutMs, parser, testCommand: options.testCommand ?? null }),
+    );
+  }
+
+  // Resume: results already recorded under the same key are kept.
+  const resultsPath = join(out, "results.jsonl");
+  const results = new Map<string, ResultRecord>();
+  try {
+    for await (const { value } of readJsonl(resultsPath, { tolerateTruncatedTail: true })) {
+      const record = value as ResultRecord;
+      if (keys.has(record.id) && keys.get(record.id) === record.key && record.report.error === null)
+        results.set(record.id, record);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const { appender } = await JsonlAppender.open(resultsPath);
+
+  const cache = options.cacheDir === null ? null : new VerdictCache(options.cacheDir ?? join(out, ".cache"));
+  const counts: ValidationCounts = {
+    total: items.length,
+    done: 0,
+    resolved: 0,
+    cached: 0,
+    empty: 0,
+    timedOut: 0,
+    errors: 0,
+    testsRun: 0,
+  };
+  const count = (report: ValidationReport) => {
+    counts.done++;
+    if (report.resolved) counts.resolved++;
+    if (report.cached) counts.cached++;
+    if (!report.patch_exists) counts.empty++;
+    if (report.timed_out) counts.timedOut++;
+    if (report.error !== null) counts.errors++;
+  };
+  for (const record of results.values()) count(record.report);
+  const resumed = results.size;
+  const progress = new Progress(
+    counts,
+    options.progress === undefined ? process.stderr : options.progress,
+    options.progressEveryMs,
+  );
+
+  const workRoot = await mkdtemp(join(tmpdir(), "sealign-validate-ws-"));
+  const bases = new BasePool(workRoot, options.reposDir);
+  // Group work by task so that each base lives briefly; identical patches share one verdict.
+  const todo = items
+    .filter((i) => !results.has(i.id))
+    .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+  const inFlight = new Map<string, Promise<{ report: ValidationReport; log: string }>>();
+  let deduplicated = 0;
+  for (const item of todo) if (keys.get(item.id) !== null) bases.expect(item.taskId);
+
+  const verdictFor = async (item: ValidationItem, task: Task, key: string) => {
+    // Without a cache every patch is run (the baseline of the cache benchmark).
+    const running = cache ? inFlight.get(key) : undefined;
+    if (running) {
+      deduplicated++;
+      try {
+        const shared = await running;
+        return { report: { ...shared.report, cached: true }, log: shared.log };
+      } finally {
+        await bases.release(task.instance_id);
+      }
+    }
+    const promise = (async () => {
+      try {
+        const hit = cache ? await cache.get(key) : null;
+        if (hit) return hit;
+        const base = await bases.get(task);
+        counts.testsRun++;
+        const fresh = await validateOne(task, item.patch!, base, {
+          timeoutMs,
+          parser,
+          testCommand: options.testCommand,
+          workRoot,
+          limits: options.limits,
+          unsafeNoSandbox: options.unsafeNoSandbox,
+        });
+        if (cache) await cache.put(key, task.instance_id, fresh.report, fresh.log);
+        return fresh;
+      } finally {
+        await bases.release(task.instance_id);
+      }
+    })();
+    inFlight.set(key, promise);
+    return promise;
+  };
+
+  progress.tick(true);
+  try {
+    await runPool(todo, workers, async (item) => {
+      const task = tasks.get(item.taskId)!;
+      const key = keys.get(item.id) ?? null;
+      let verdict: { report: ValidationReport; log: string };
+      if (key === null) {
+        verdict = {
+          report: reportWithoutRun(item.patch),
+          log: `instance: ${item.taskId}\n== verdict: ${item.patch === null ? "no patch (None)" : "empty patch"}: decided without running`,
+        };
+      } else {
+        verdict = await verdictFor(item, task, key);
+      }
+      const report: ValidationReport = { ...verdict.report, log_path: `logs/${logName(item.id)}` };
+      await writeFileAtomic(join(out, report.log_path!), `${verdict.log}\n`);
+      const record: ResultRecord = { id: item.id, task_id: item.taskId, key, report };
+      await appender.append(record);
+      results.set(item.id, record);
+      count(report);
+      progress.tick();
+    });
+  } finally {
+    progress.finish();
+    await bases.close();
+    await rm(workRoot, { recursive: true, force: true });
+  }
+
+  // Outputs: per-instance report (SWE-bench shape, keyed by id), summary, and the trajectories.
+  const reports: Record<string, ValidationReport> = {};
+  for (const item of items) reports[item.id] = results.get(item.id)!.report;
+  await writeFileAtomic(join(out, "report.json"), `${JSON.stringify(reports, null, 2)}\n`);
+  if (format === "trajectories") {
+    const writer = new JsonlWriter(join(out, "trajectories.jsonl"));
+    try {
+      for await (const trajectory of readTrajectories(options.input)) {
+        const report = reports[trajectory.id]!;
+        trajectory.outcome.resolved = report.error !== null ? null : report.resolved;
+        trajectory.outcome.report = report as unknown as typeof trajectory.outcome.report;
+        await writer.write(trajectory);
+      }
+      await writer.commit();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+  const summary = buildSummary({
+    items,
+    reports,
+    totalInstances: tasks.size,
+    counts,
+    cache: {
+      dir: cache?.dir ?? null,
+      hits: cache?.hits ?? 0,
+      deduplicated,
+      saved_seconds: Math.round((cache?.savedSeconds ?? 0) * 10) / 10,
+      tests_run: counts.testsRun,
+      resumed,
+      bases_built: bases.built,
+    },
+    provenance: {
+      sealign_version: SEALIGN_VERSION,
+      created_at: new Date().toISOString(),
+      input: resolve(options.input),
+      input_format: format,
+      tasks: resolve(options.tasks),
+      settings: {
+        workers,
+        timeout_s: timeoutMs / 1000,
+        parser,
+        test_command: options.testCommand ?? null,
+        sandbox: !options.unsafeNoSandbox,
+      },
+    },
+    wallSeconds: (Date.now() - started) / 1000,
+  });
+  await writeFileAtomic(join(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+/** Read a validate output folder's per-instance report. */
+export async function readReport(out: string): Promise<Record<string, ValidationReport>> {
+  return JSON.parse(await readFile(join(out, "report.json"), "utf8")) as Record<string, ValidationReport>;
+}
