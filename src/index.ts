@@ -3,6 +3,18 @@
  * tasks -> collect -> validate -> tree -> pairs -> export -> train -> eval -> view.
  */
 export { EXIT, InputError } from "./errors.js";
+export {
+  detectImporter,
+  IMPORT_FORMATS,
+  IMPORTERS,
+  type Importer,
+  type ImportFileResult,
+  type ImportFormat,
+  type ImportOptions,
+  importerFor,
+  importFile,
+  importFiles,
+} from "./importers/index.js";
 export { JsonlAppender } from "./io/append.js";
 export { AtomicWriter, JsonlWriter, writeFileAtomic, writeJsonlAtomic } from "./io/atomic.js";
 export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
@@ -50,6 +62,13 @@ export { type ActionCall, type Observation, type Step, steps, stepsOfMessages } 
 export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
 export * from "./schema/trajectory.js";
 export { parsePair, parseTask, parseTrajectory, type Where } from "./schema/validate.js";
+export {
+  type CorpusStats,
+  formatStats,
+  type GroupStats,
+  StatsCollector,
+  trajectoryTokens,
+} from "./stats/corpus.js";
 export { loadTasks } from "./tasks/load.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";

@@ -1,13 +1,6 @@
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
-import {
-  IMPORT_FORMATS,
-  type ImportFileResult,
-  type ImportFormat,
-  importFile,
-  newResult,
-} from "../importers/index.js";
-import { JsonlWriter } from "../io/atomic.js";
+import { IMPORT_FORMATS, type ImportFileResult, type ImportFormat, importFiles } from "../importers/index.js";
 
 interface ImportCommandOptions {
   from?: string;
@@ -40,28 +33,6 @@ export function registerImport(program: Command): void {
       const total = results.reduce((n, r) => n + r.trajectories, 0);
       process.stderr.write(`wrote ${total} trajectories to ${options.output}\n`);
     });
-}
-
-/** Import several files into one JSONL, atomically: on any error nothing is written. */
-export async function importFiles(
-  files: string[],
-  output: string,
-  options: { from?: ImportFormat; skipInvalid?: boolean },
-): Promise<ImportFileResult[]> {
-  const writer = new JsonlWriter(output);
-  const results: ImportFileResult[] = [];
-  try {
-    for (const file of files) {
-      const result = newResult(file);
-      results.push(result);
-      for await (const trajectory of importFile(file, options, result)) await writer.write(trajectory);
-    }
-    await writer.commit();
-    return results;
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
 }
 
 function describeResult(result: ImportFileResult): string {

@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { JsonlWriter } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { readParquetRows } from "../io/parquet.js";
 import { readJsonDocument, recordFormatOf, type SourceRecord } from "../io/records.js";
@@ -134,6 +135,28 @@ async function* sourceRecords(
       skipped.reasons.push({ file, line, message: `${why}: ${(error as Error).message}` });
       continue;
     }
-    yield { value, line };
+    yield { value, line, raw: text };
+  }
+}
+
+/** Import several files into one JSONL, atomically: on any error nothing is written. */
+export async function importFiles(
+  files: string[],
+  output: string,
+  options: { from?: ImportFormat; skipInvalid?: boolean },
+): Promise<ImportFileResult[]> {
+  const writer = new JsonlWriter(output);
+  const results: ImportFileResult[] = [];
+  try {
+    for (const file of files) {
+      const result = newResult(file);
+      results.push(result);
+      for await (const trajectory of importFile(file, options, result)) await writer.write(trajectory);
+    }
+    await writer.commit();
+    return results;
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
 }

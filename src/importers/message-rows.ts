@@ -44,11 +44,11 @@ export const messageRowsImporter: Importer = {
     return row !== null && !("schema_version" in row) && messagesOf(row) !== null;
   },
   convert(record: SourceRecord, context: ImportContext): Trajectory[] {
-    return [convertRow(record.value, context)];
+    return [convertRow(record.value, context, record.raw)];
   },
 };
 
-function convertRow(value: unknown, context: ImportContext): Trajectory {
+function convertRow(value: unknown, context: ImportContext, raw: string | undefined): Trajectory {
   const where = { file: context.file, line: context.line };
   const row = asObject(value);
   if (!row) throw new InputError("row is not an object", where);
@@ -152,7 +152,7 @@ function convertRow(value: unknown, context: ImportContext): Trajectory {
     id:
       typeof row.trajectory_id === "string"
         ? row.trajectory_id
-        : contentId(taskId, "message-rows", runId ?? "", JSON.stringify(messages)),
+        : contentId(taskId, "message-rows", runId ?? "", raw ?? JSON.stringify(messages)),
     task_id: taskId,
     provenance: {
       scaffold: typeof row.scaffold === "string" ? row.scaffold : "unknown",

@@ -10,6 +10,8 @@ export interface SourceRecord {
   line: number;
   /** For JSON dicts keyed by id: the key. */
   key?: string;
+  /** The record's source text when it came from a JSONL line (lets importers hash it without re-serialising). */
+  raw?: string;
 }
 
 export type RecordFormat = "jsonl" | "json" | "parquet";

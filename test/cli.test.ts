@@ -1,0 +1,47 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { CLI } from "./helpers/paths.js";
+
+function sealign(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+}
+
+describe("the sealign CLI", () => {
+  it("--help lists every registered command with a one-line purpose", () => {
+    const help = sealign("--help");
+    expect(help.status).toBe(0);
+    const commands = help.stdout
+      .split("\n")
+      .slice(help.stdout.split("\n").findIndex((l) => l.startsWith("Commands:")) + 1)
+      .filter((l) => /^ {2}\S/.test(l))
+      .map((l) => l.trim().split(/\s+/)[0]);
+    for (const name of ["import", "stats"]) expect(commands).toContain(name);
+    for (const line of help.stdout
+      .split("\n")
+      .filter((l) => /^ {2}[a-z]/.test(l) && !l.includes("help [command]"))) {
+      // name, arguments, then a description on the same line
+      expect(line.trim().split(/\s{2,}/).length, line).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("an unknown command or option exits 2 with usage help", () => {
+    const result = sealign("frobnicate");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("unknown command");
+    expect(sealign("import", "--nope").status).toBe(2);
+  });
+
+  it("--version prints the package version", () => {
+    expect(sealign("--version").stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe("the library entry", () => {
+  it("is importable as `sealign` with the schemas and stage functions", async () => {
+    const lib = await import("sealign");
+    expect(typeof lib.steps).toBe("function");
+    expect(typeof lib.readTrajectories).toBe("function");
+    expect(lib.TRAJECTORY_SCHEMA_VERSION).toBe("sealign.trajectory/1");
+    expect(typeof lib.importFile).toBe("function");
+  });
+});
