@@ -1,0 +1,127 @@
+import { firstRepeatedAction } from "../tree/stuck.js";
+import type { TrajectoryView } from "../tree/view.js";
+
+/**
+ * The paper's filters (METHOD.md section 1, step 3), applied per task in this order, each
+ * switchable and counted. Trajectories without an outcome are set aside first: they cannot be
+ * scored.
+ *
+ * 1. duplicates: a trajectory whose `messages` and outcome equal an earlier one's exactly
+ *    (same JSON after validation) is dropped; the first is kept.
+ * 2. stuck: a trajectory that repeats the same action (canonical key) `stuckRepeats` times
+ *    in a row (default 3, the paper's rule) is dropped.
+ * 3. isolated: a trajectory whose first action no other remaining trajectory of the task
+ *    (with the same prompt) shares, i.e. that shares nothing but the prompt, is dropped.
+ */
+export interface FilterOptions {
+  dedupe?: boolean;
+  stuck?: boolean;
+  /** Identical actions in a row that make a trajectory stuck (default 3). */
+  stuckRepeats?: number;
+  isolated?: boolean;
+}
+
+export interface FilterResult {
+  kept: TrajectoryView[];
+  unscored: TrajectoryView[];
+  duplicates: TrajectoryView[];
+  stuck: TrajectoryView[];
+  isolated: TrajectoryView[];
+}
+
+export function resolveFilterOptions(options: FilterOptions = {}): Required<FilterOptions> {
+  const resolved = {
+    dedupe: options.dedupe ?? true,
+    stuck: options.stuck ?? true,
+    stuckRepeats: options.stuckRepeats ?? 3,
+    isolated: options.isolated ?? true,
+  };
+  if (!Number.isInteger(resolved.stuckRepeats) || resolved.stuckRepeats < 2)
+    throw new RangeError("stuck repeats must be an integer >= 2");
+  return resolved;
+}
+
+/**
+ * A cheap fingerprint that equal trajectories share: the assistant messages (small) and the
+ * length of every message's content. Only trajectories with equal fingerprints are compared
+ * in full.
+ */
+function fingerprint(view: TrajectoryView): string {
+  const parts: unknown[] = [view.resolved, view.trajectory.messages.length];
+  for (const message of view.trajectory.messages) {
+    if (message.role === "assistant") parts.push(message);
+    else
+      parts.push(
+        message.role,
+        typeof message.content === "string" ? message.content.length : message.content,
+      );
+  }
+  return JSON.stringify(parts);
+}
+
+/** Apply the filters to one task's trajectories (input order is kept). */
+export function filterTrajectories(
+  views: readonly TrajectoryView[],
+  options: FilterOptions = {},
+): FilterResult {
+  const o = resolveFilterOptions(options);
+  const result: FilterResult = { kept: [], unscored: [], duplicates: [], stuck: [], isolated: [] };
+  let remaining: TrajectoryView[] = [];
+  for (const view of views) (view.resolved === null ? result.unscored : remaining).push(view);
+
+  if (o.dedupe && remaining.length > 1) {
+    const seen = new Map<string, { view: TrajectoryView; full?: string }[]>();
+    const unique: TrajectoryView[] = [];
+    for (const view of remaining) {
+      const print = fingerprint(view);
+      const same = seen.get(print);
+      if (same) {
+        const full = JSON.stringify(view.trajectory.messages);
+        let duplicate = false;
+        for (const other of same) {
+          other.full ??= JSON.stringify(other.view.trajectory.messages);
+          if (other.full === full) {
+            duplicate = true;
+            break;
+          }
+        }
+        if (duplicate) {
+          result.duplicates.push(view);
+          continue;
+        }
+        same.push({ view, full });
+      } else {
+        seen.set(print, [{ view }]);
+      }
+      unique.push(view);
+    }
+    remaining = unique;
+  }
+
+  if (o.stuck) {
+    const moving: TrajectoryView[] = [];
+    for (const view of remaining) {
+      const stuck = firstRepeatedAction(view.steps, o.stuckRepeats, { keyOf: (i) => view.key(i) }) !== -1;
+      (stuck ? result.stuck : moving).push(view);
+    }
+    remaining = moving;
+  }
+
+  if (o.isolated) {
+    const firstActions = new Map<string, number>();
+    const firstOf = (view: TrajectoryView) =>
+      view.length === 0 ? null : `${view.promptKey()}\u0000${view.key(0)}`;
+    for (const view of remaining) {
+      const first = firstOf(view);
+      if (first !== null) firstActions.set(first, (firstActions.get(first) ?? 0) + 1);
+    }
+    const shared: TrajectoryView[] = [];
+    for (const view of remaining) {
+      const first = firstOf(view);
+      (first !== null && (firstActions.get(first) ?? 0) > 1 ? shared : result.isolated).push(view);
+    }
+    remaining = shared;
+  }
+  result.kept = remaining;
+  return result;
+}
