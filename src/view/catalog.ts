@@ -4,7 +4,7 @@ import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parsePair, parseTrajectory } from "../schema/validate.js";
 import { discoverFiles, type IgnoredFile, type ViewFile } from "./discover.js";
-import { indexJsonl, type RecordLocation, readRecordAt } from "./line-index.js";
+import { indexJsonl, parseJsonLine, type RecordLocation, readRecordAt } from "./line-index.js";
 import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
 import { normalizeTree, type ViewTree } from "./trees.js";
 
@@ -80,9 +80,10 @@ export class Catalog {
         length: record.length,
       };
       try {
-        if (file.kind === "trajectories") this.addTrajectory(parseTrajectory(record.value, where), location);
-        else if (file.kind === "pairs") this.addPair(parsePair(record.value, where), location);
-        else this.treeSources.set(normalizeTree(record.value, where).task_id, { file: index, location });
+        const value = parseJsonLine(file.path, record.text, record.line, record.terminated);
+        if (file.kind === "trajectories") this.addTrajectory(parseTrajectory(value, where), location);
+        else if (file.kind === "pairs") this.addPair(parsePair(value, where), location);
+        else this.treeSources.set(normalizeTree(value, where).task_id, { file: index, location });
       } catch (error) {
         if (!(options.skipInvalid && error instanceof InputError)) throw error;
         this.skipped.push({ ...where, message: error.message.replace(`${file.path}:${record.line}: `, "") });

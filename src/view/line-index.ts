@@ -12,9 +12,11 @@ export interface RecordLocation {
   length: number;
 }
 
-/** A parsed JSONL line with its location. */
-export interface LocatedRecord extends RecordLocation {
-  value: unknown;
+/** A JSONL line (not yet parsed: see `parseJsonLine`) with its location. */
+export interface LocatedLine extends RecordLocation {
+  text: string;
+  /** False only for a last line with no newline after it. */
+  terminated: boolean;
 }
 
 /** True for files that must be decompressed to be read (no byte offsets into them). */
@@ -22,7 +24,8 @@ export function isCompressed(path: string): boolean {
   return /\.(gz|zst|zstd)$/.test(path);
 }
 
-function parseLine(path: string, text: string, line: number, terminated: boolean): unknown {
+/** Parse one JSONL line; a malformed (or cut-off last) line throws an InputError naming file and line. */
+export function parseJsonLine(path: string, text: string, line: number, terminated: boolean): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -32,16 +35,17 @@ function parseLine(path: string, text: string, line: number, terminated: boolean
 }
 
 /**
- * Stream the records of a JSONL file with their byte offsets (plain files) so that a record can
- * later be fetched alone with `readRecordAt`. Blank lines are skipped; a malformed line throws an
- * InputError naming file and line. Compressed files are streamed through `readLines` and carry
- * offset -1: fetching from them means decompressing up to the line again.
+ * Stream the lines of a JSONL file with their byte offsets (plain files) so that a record can
+ * later be fetched alone with `readRecordAt`. Blank lines are skipped. Lines come unparsed so
+ * that the caller decides what a malformed one means (stop, or skip and list it). Compressed
+ * files are streamed through `readLines` and carry offset -1: fetching from them means
+ * decompressing up to the line again.
  */
-export async function* indexJsonl(path: string): AsyncGenerator<LocatedRecord> {
+export async function* indexJsonl(path: string): AsyncGenerator<LocatedLine> {
   if (isCompressed(path)) {
     for await (const { text, line, terminated } of readLines(path)) {
       if (/^\s*$/.test(text)) continue;
-      yield { value: parseLine(path, text, line, terminated), line, offset: -1, length: 0 };
+      yield { text, terminated, line, offset: -1, length: 0 };
     }
     return;
   }
@@ -60,7 +64,7 @@ export async function* indexJsonl(path: string): AsyncGenerator<LocatedRecord> {
       const end = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
       const text = buffer.toString("utf8", start, end);
       if (!/^\s*$/.test(text)) {
-        yield { value: parseLine(path, text, line, true), line, offset: base + start, length: end - start };
+        yield { text, terminated: true, line, offset: base + start, length: end - start };
       }
       start = newline + 1;
       newline = buffer.indexOf(10, start);
@@ -72,7 +76,7 @@ export async function* indexJsonl(path: string): AsyncGenerator<LocatedRecord> {
     line++;
     const text = rest.toString("utf8");
     if (!/^\s*$/.test(text)) {
-      yield { value: parseLine(path, text, line, false), line, offset: restOffset, length: rest.length };
+      yield { text, terminated: false, line, offset: restOffset, length: rest.length };
     }
   }
 }
@@ -81,7 +85,7 @@ export async function* indexJsonl(path: string): AsyncGenerator<LocatedRecord> {
 export async function readRecordAt(path: string, where: RecordLocation): Promise<unknown> {
   if (where.offset < 0) {
     for await (const { text, line, terminated } of readLines(path)) {
-      if (line === where.line) return parseLine(path, text, line, terminated);
+      if (line === where.line) return parseJsonLine(path, text, line, terminated);
     }
     throw new InputError(`line ${where.line} is gone (the file changed since it was indexed)`, {
       file: path,
@@ -97,7 +101,7 @@ export async function readRecordAt(path: string, where: RecordLocation): Promise
         line: where.line,
       });
     }
-    return parseLine(path, buffer.toString("utf8"), where.line, true);
+    return parseJsonLine(path, buffer.toString("utf8"), where.line, true);
   } finally {
     await handle.close();
   }

@@ -1,0 +1,391 @@
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PAIR_SCHEMA_VERSION, type Pair } from "../../src/schema/pair.js";
+import type { Message, Trajectory } from "../../src/schema/trajectory.js";
+import { buildTrajectory } from "../../src/trajectories/build.js";
+import { sharedData } from "./paths.js";
+
+/**
+ * A small run for the viewer's tests, made by hand from real HumanEvalFix tasks in
+ * ../shared/data: per task, trajectories of two runs (a base model and an aligned one) that
+ * share a prefix (view the file, run it) and then diverge: the right fix (resolved), a wrong
+ * fix (failed), or running the same command again and again (stuck, empty patch).
+ */
+
+interface FixTask {
+  instance_id: string;
+  files: Record<string, string>;
+  problem_statement: string;
+}
+
+/** The bug, its fix and a plausible wrong fix, per task. */
+const EDITS: Record<string, { bug: string; fix: string; wrong: string }> = {
+  "humanevalfix-python-0": {
+    bug: "                distance = elem - elem2",
+    fix: "                distance = abs(elem - elem2)",
+    wrong: "                distance = elem2 - elem",
+  },
+  "humanevalfix-python-1": {
+    bug: "            if current_depth < 0:",
+    fix: "            if current_depth == 0:",
+    wrong: "            if current_depth <= 0:",
+  },
+  "humanevalfix-python-2": {
+    bug: "    return number % 1.0 + 1.0",
+    fix: "    return number % 1.0",
+    wrong: "    return number % 1.0 - 1.0",
+  },
+};
+
+export const FIXTURE_TASKS = Object.keys(EDITS);
+
+const TOOLS = [
+  {
+    type: "function" as const,
+    function: {
+      name: "execute_bash",
+      description: "Run a bash command in the workspace.",
+      parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+    },
+  },
+  {
+    type: "function" as const,
+    function: {
+      name: "str_replace_editor",
+      description: "View, create and edit files.",
+      parameters: {
+        type: "object",
+        properties: {
+          command: { type: "string" },
+          path: { type: "string" },
+          old_str: { type: "string" },
+          new_str: { type: "string" },
+        },
+        required: ["command", "path"],
+      },
+    },
+  },
+  {
+    type: "function" as const,
+    function: {
+      name: "finish",
+      description: "Finish the task.",
+      parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
+    },
+  },
+];
+
+export function loadFixtureTasks(): FixTask[] {
+  const lines = readFileSync(sharedData("humanevalfix-python.jsonl"), "utf8").split("\n");
+  return lines
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as FixTask)
+    .filter((t) => t.instance_id in EDITS);
+}
+
+/** A unified diff replacing one line of main.py, with three lines of context. */
+export function oneLineDiff(source: string, bug: string, replacement: string): string {
+  const lines = source.split("\n");
+  const at = lines.indexOf(bug);
+  if (at < 0) throw new Error(`fixture: line not found: ${bug}`);
+  const start = Math.max(0, at - 3);
+  const end = Math.min(lines.length, at + 4);
+  const before = lines.slice(start, at).map((l) => ` ${l}`);
+  const after = lines.slice(at + 1, end).map((l) => ` ${l}`);
+  const count = end - start;
+  return [
+    "diff --git a/main.py b/main.py",
+    "--- a/main.py",
+    "+++ b/main.py",
+    `@@ -${start + 1},${count} +${start + 1},${count} @@`,
+    ...before,
+    `-${bug}`,
+    `+${replacement}`,
+    ...after,
+    "",
+  ].join("\n");
+}
+
+type Branch = "fix" | "wrong" | "stuck";
+
+let callCounter = 0;
+function call(name: string, args: Record<string, unknown>) {
+  callCounter++;
+  return {
+    id: `call_${callCounter}`,
+    type: "function" as const,
+    function: { name, arguments: JSON.stringify(args) },
+  };
+}
+
+function numbered(source: string): string {
+  return source
+    .split("\n")
+    .map((l, i) => `${String(i + 1).padStart(6)}\t${l}`)
+    .join("\n");
+}
+
+/** One trajectory of `branch` on `task`, as sealign's collector would record it. */
+export function fixtureTrajectory(
+  task: FixTask,
+  branch: Branch,
+  run: string,
+  model: string,
+  sample: number,
+): Trajectory {
+  const edit = EDITS[task.instance_id]!;
+  const source = task.files["main.py"]!;
+  const messages: Message[] = [
+    {
+      role: "system",
+      content: "You are a software engineer working in /workspace. Use the tools to fix the issue.",
+    },
+    { role: "user", content: `${task.problem_statement}\nThe code is in /workspace/main.py.` },
+  ];
+  const act = (thought: string, name: string, args: Record<string, unknown>, observation: string) => {
+    const c = call(name, args);
+    messages.push({ role: "assistant", content: thought, tool_calls: [c] });
+    messages.push({ role: "tool", tool_call_id: c.id, name, content: observation });
+  };
+  const failure = `Traceback (most recent call last):\n  File "/workspace/main.py", line ${source.split("\n").length - 1}, in <module>\n    check(...)\nAssertionError\n[exit code 1]`;
+  act(
+    "Let me look at the code first.",
+    "str_replace_editor",
+    { command: "view", path: "/workspace/main.py" },
+    numbered(source),
+  );
+  act(
+    "Run it to see the failing check.",
+    "execute_bash",
+    { command: "cd /workspace && python3 main.py" },
+    failure,
+  );
+  let patch = "";
+  let resolved = false;
+  let exit: Trajectory["outcome"]["exit_reason"] = "finished";
+  if (branch === "stuck") {
+    for (let i = 0; i < 3; i++) {
+      act("Run it again.", "execute_bash", { command: "cd /workspace && python3 main.py" }, failure);
+    }
+    exit = "stuck";
+  } else {
+    const replacement = branch === "fix" ? edit.fix : edit.wrong;
+    act(
+      branch === "fix" ? "The comparison is wrong; fix that line." : "Flip the operands on that line.",
+      "str_replace_editor",
+      { command: "str_replace", path: "/workspace/main.py", old_str: edit.bug, new_str: replacement },
+      "The file /workspace/main.py has been edited.",
+    );
+    act(
+      "Check it again.",
+      "execute_bash",
+      { command: "cd /workspace && python3 main.py" },
+      branch === "fix" ? "[exit code 0]" : failure,
+    );
+    const c = call("finish", { message: "Fixed the bug." });
+    messages.push({ role: "assistant", content: "Done.", tool_calls: [c] });
+    patch = oneLineDiff(source, edit.bug, replacement);
+    resolved = branch === "fix";
+  }
+  return buildTrajectory({
+    id: `${run}/${task.instance_id}/${sample}`,
+    task_id: task.instance_id,
+    provenance: {
+      scaffold: "sealign",
+      model,
+      run_id: run,
+      sample_index: sample,
+      sampling: { temperature: 0.7, seed: sample },
+    },
+    tools: TOOLS,
+    messages,
+    patch,
+    outcome: { resolved, exit_reason: exit, labels: branch === "stuck" ? ["stuck:repeated_action"] : [] },
+    usage: { total_tokens: 1200 + 150 * messages.length, seconds: 12 },
+  });
+}
+
+/** Branches per run: the base model mostly fails, the aligned one mostly fixes. */
+const RUNS: { run: string; model: string; branches: Branch[] }[] = [
+  { run: "base-run", model: "qwen2.5-coder-7b", branches: ["fix", "wrong", "wrong", "stuck"] },
+  { run: "aligned-run", model: "sealign-7b", branches: ["fix", "fix", "wrong"] },
+];
+
+export function fixtureTrajectories(): Trajectory[] {
+  callCounter = 0;
+  const out: Trajectory[] = [];
+  for (const task of loadFixtureTasks()) {
+    for (const { run, model, branches } of RUNS) {
+      branches.forEach((branch, i) => {
+        out.push(fixtureTrajectory(task, branch, run, model, i));
+      });
+    }
+  }
+  return out;
+}
+
+// ---- test-only tree and pairs, until the tree and pairs stages' libraries are used here
+
+/** Action key: tool calls (name + arguments) of an assistant message. */
+function actionKey(m: Message): string {
+  if (m.role !== "assistant") return "";
+  return (
+    (m.tool_calls ?? []).map((c) => `${c.function.name}(${c.function.arguments})`).join(";") ||
+    String(m.content)
+  );
+}
+
+interface TestNode {
+  id: string;
+  parent: string | null;
+  key: string;
+  action: string;
+  depth: number;
+  visits: number;
+  successes: number;
+  score: number;
+  critical: boolean;
+  trajectory_ids: string[];
+  /** Index of the assistant message that is this node's action, per trajectory. */
+  messageAt: Map<string, number>;
+}
+
+/**
+ * A test double of the tree stage: one task's trajectories merged on identical actions, scored
+ * successes / visits, a node critical when two children's scores differ by more than 0.5.
+ */
+export function testDoubleTree(taskId: string, trajectories: Trajectory[]) {
+  const nodes: TestNode[] = [];
+  const make = (parent: TestNode | null, key: string, depth: number): TestNode => {
+    const node: TestNode = {
+      id: parent ? `n${nodes.length}` : "root",
+      parent: parent?.id ?? null,
+      key,
+      action: key,
+      depth,
+      visits: 0,
+      successes: 0,
+      score: 0,
+      critical: false,
+      trajectory_ids: [],
+      messageAt: new Map(),
+    };
+    nodes.push(node);
+    return node;
+  };
+  const root = make(null, "root", 0);
+  for (const t of trajectories.filter((x) => x.task_id === taskId)) {
+    let node = root;
+    const visit = (n: TestNode) => {
+      n.visits++;
+      if (t.outcome.resolved) n.successes++;
+      n.trajectory_ids.push(t.id);
+    };
+    visit(root);
+    t.messages.forEach((m, i) => {
+      if (m.role !== "assistant") return;
+      const key = actionKey(m);
+      let next = nodes.find((n) => n.parent === node.id && n.key === key);
+      if (!next) next = make(node, key, node.depth + 1);
+      next.messageAt.set(t.id, i);
+      visit(next);
+      node = next;
+    });
+  }
+  for (const n of nodes) n.score = n.visits ? n.successes / n.visits : 0;
+  for (const n of nodes) {
+    const kids = nodes.filter((k) => k.parent === n.id);
+    if (kids.length > 1) {
+      const scores = kids.map((k) => k.score);
+      n.critical = Math.max(...scores) - Math.min(...scores) > 0.5;
+    }
+  }
+  return { root, nodes };
+}
+
+/** A tree record for the viewer (what a tree file holds per task). */
+export function testDoubleTreeRecord(taskId: string, trajectories: Trajectory[]) {
+  const { nodes } = testDoubleTree(taskId, trajectories);
+  return {
+    schema_version: "sealign.tree/1",
+    task_id: taskId,
+    nodes: nodes.map(({ messageAt: _, ...n }) => n),
+  };
+}
+
+/** Critical pairs from the test-double tree: best child vs each worse child of a critical node. */
+export function testDoublePairs(taskId: string, trajectories: Trajectory[]): Pair[] {
+  const byId = new Map(trajectories.map((t) => [t.id, t]));
+  const { nodes } = testDoubleTree(taskId, trajectories);
+  const pairs: Pair[] = [];
+  for (const n of nodes.filter((x) => x.critical)) {
+    const kids = nodes.filter((k) => k.parent === n.id).sort((a, b) => b.score - a.score);
+    const best = kids[0]!;
+    const path: string[] = [];
+    for (let p: TestNode | undefined = n; p && p.parent !== null; p = nodes.find((x) => x.id === p!.parent)) {
+      path.unshift(p.key);
+    }
+    for (const worse of kids.slice(1)) {
+      if (best.score - worse.score <= 0.5) continue;
+      const chosenTraj = byId.get(best.trajectory_ids[0]!)!;
+      const rejectedTraj = byId.get(worse.trajectory_ids[0]!)!;
+      const chosenAt = best.messageAt.get(chosenTraj.id)!;
+      const rejectedAt = worse.messageAt.get(rejectedTraj.id)!;
+      const tools = (m: Message) =>
+        m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function.name) : [];
+      pairs.push({
+        schema_version: PAIR_SCHEMA_VERSION,
+        id: `${taskId}:${n.id}:${best.id}>${worse.id}`,
+        task_id: taskId,
+        kind: "critical",
+        prompt: chosenTraj.messages.slice(0, chosenAt),
+        chosen: [chosenTraj.messages[chosenAt]!],
+        rejected: [rejectedTraj.messages[rejectedAt]!],
+        tools: chosenTraj.tools,
+        meta: {
+          node_path: path,
+          depth: n.depth,
+          chosen_score: best.score,
+          rejected_score: worse.score,
+          gap: best.score - worse.score,
+          parent_visits: n.visits,
+          chosen_visits: best.visits,
+          rejected_visits: worse.visits,
+          chosen_trajectory_ids: best.trajectory_ids,
+          rejected_trajectory_ids: worse.trajectory_ids,
+          chosen_tools: tools(chosenTraj.messages[chosenAt]!),
+          rejected_tools: tools(rejectedTraj.messages[rejectedAt]!),
+        },
+        provenance: { threshold: 0.5, source: "test double" },
+      });
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Write the fixture run: RUN/base-run/trajectories.jsonl, RUN/aligned-run/trajectories.jsonl,
+ * RUN/pairs.jsonl, RUN/trees/<task>.json, RUN/eval/report.json, plus a stranger file.
+ */
+export async function writeFixtureRun(dir: string): Promise<{ trajectories: Trajectory[]; pairs: Pair[] }> {
+  const trajectories = fixtureTrajectories();
+  const pairs = FIXTURE_TASKS.flatMap((task) => testDoublePairs(task, trajectories));
+  for (const { run } of RUNS) {
+    await mkdir(join(dir, run), { recursive: true });
+    const lines = trajectories.filter((t) => t.provenance.run_id === run).map((t) => JSON.stringify(t));
+    await writeFile(join(dir, run, "trajectories.jsonl"), `${lines.join("\n")}\n`);
+  }
+  await writeFile(join(dir, "pairs.jsonl"), `${pairs.map((p) => JSON.stringify(p)).join("\n")}\n`);
+  await mkdir(join(dir, "trees"), { recursive: true });
+  for (const task of FIXTURE_TASKS) {
+    await writeFile(
+      join(dir, "trees", `${task}.json`),
+      JSON.stringify(testDoubleTreeRecord(task, trajectories)),
+    );
+  }
+  await mkdir(join(dir, "eval"), { recursive: true });
+  await writeFile(join(dir, "eval", "report.json"), JSON.stringify({ resolved_rate: 0.43, note: "fixture" }));
+  await writeFile(join(dir, "notes.jsonl"), '{"hello": "not a sealign file"}\n');
+  return { trajectories, pairs };
+}

@@ -1,0 +1,265 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { InputError } from "../src/errors.js";
+import { Catalog } from "../src/view/catalog.js";
+import { indexJsonl, parseJsonLine, readRecordAt } from "../src/view/line-index.js";
+import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "../src/view/queries.js";
+import { startViewServer } from "../src/view/server.js";
+import { isStuck } from "../src/view/summaries.js";
+import { tempDir } from "./helpers/paths.js";
+import { FIXTURE_TASKS, fixtureTrajectories, writeFixtureRun } from "./helpers/view-fixture.js";
+
+/** GET /api/overview with a given Host header (fetch does not let a test set it). */
+function statusWithHost(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/api/overview", headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+let run: string;
+let catalog: Catalog;
+
+beforeAll(async () => {
+  run = tempDir("sealign-view-");
+  await writeFixtureRun(run);
+  catalog = await Catalog.open([run]);
+});
+
+describe("catalog over a run folder", () => {
+  it("finds trajectories, pairs, trees and reports by schema_version and ignores the rest", () => {
+    const kinds = catalog.files.map((f) => f.kind).sort();
+    expect(kinds.filter((k) => k === "trajectories")).toHaveLength(2);
+    expect(kinds).toContain("pairs");
+    expect(kinds.filter((k) => k === "trees")).toHaveLength(3);
+    expect(catalog.reports.map((r) => r.path.endsWith("report.json"))).toEqual([true]);
+    expect(catalog.ignored.map((f) => f.path)).toEqual([join(run, "notes.jsonl")]);
+    expect(catalog.trajectories).toHaveLength(21);
+    expect(catalog.treeTasks).toEqual(FIXTURE_TASKS);
+  });
+
+  it("aggregates per run: resolved, empty patch and stuck rates", () => {
+    const o = viewOverview(catalog);
+    const base = o.runs.find((r) => r.run === "base-run")!;
+    const aligned = o.runs.find((r) => r.run === "aligned-run")!;
+    expect(base).toMatchObject({
+      trajectories: 12,
+      tasks: 3,
+      resolved: 3,
+      unresolved: 9,
+      empty_patch: 3,
+      stuck: 3,
+    });
+    expect(aligned).toMatchObject({ trajectories: 9, resolved: 6, empty_patch: 0, stuck: 0 });
+    expect(base.exit_reasons).toEqual({ finished: 9, stuck: 3 });
+    expect(o.total.trajectories).toBe(21);
+    expect(o.total.turns_hist.reduce((a, b) => a + b, 0)).toBe(21);
+  });
+
+  it("lists tasks with per-run counts, filtered and paginated", () => {
+    const page = viewTasks(catalog, { limit: 2 });
+    expect(page.total).toBe(3);
+    expect(page.items.map((r) => r.task_id)).toEqual(FIXTURE_TASKS.slice(0, 2));
+    expect(page.items[0]!.runs).toEqual({ "base-run": [4, 1], "aligned-run": [3, 2] });
+    expect(page.items[0]!.has_tree).toBe(true);
+    expect(viewTasks(catalog, { q: "python-2" }).items.map((r) => r.task_id)).toEqual([
+      "humanevalfix-python-2",
+    ]);
+    expect(viewTasks(catalog, { offset: 2, limit: 10 }).items).toHaveLength(1);
+  });
+
+  it("filters trajectories by task, run and outcome", () => {
+    const task = FIXTURE_TASKS[0]!;
+    expect(viewTrajectories(catalog, { task }).total).toBe(7);
+    expect(viewTrajectories(catalog, { task, run: "aligned-run", resolved: "true" }).total).toBe(2);
+    expect(viewTrajectories(catalog, { stuck: true }).items.every((t) => t.exit_reason === "stuck")).toBe(
+      true,
+    );
+  });
+
+  it("reads one trajectory back from disk by its offset, equal to what was written", async () => {
+    const written = fixtureTrajectories().find((t) => t.id === "aligned-run/humanevalfix-python-1/2")!;
+    expect(await catalog.trajectory(written.id)).toEqual(written);
+    expect(await catalog.trajectory("no-such-id")).toBeUndefined();
+  });
+
+  it("filters pairs by task, gap, depth and tool, and matches a node path", () => {
+    const all = viewPairs(catalog);
+    expect(all.total).toBeGreaterThanOrEqual(3);
+    expect(all.tools).toContain("str_replace_editor");
+    const task = FIXTURE_TASKS[2]!;
+    const mine = viewPairs(catalog, { task });
+    expect(mine.items.every((p) => p.task_id === task)).toBe(true);
+    const path = mine.items[0]!.node_path;
+    expect(viewPairs(catalog, { task, nodePath: path }).total).toBe(mine.total);
+    expect(viewPairs(catalog, { minGap: 1.01 }).total).toBe(0);
+    expect(viewPairs(catalog, { depth: 2 }).total).toBe(all.total);
+    expect(viewPairs(catalog, { tool: "finish" }).total).toBe(0);
+    expect(viewPairs(catalog, { q: "abs(elem" }).items.map((p) => p.task_id)).toEqual([
+      "humanevalfix-python-0",
+      "humanevalfix-python-0",
+    ]);
+  });
+
+  it("reads trees back with the node fields the client draws", async () => {
+    const tree = (await catalog.tree(FIXTURE_TASKS[0]!))!;
+    expect(tree.nodes[0]).toMatchObject({ id: "root", parent: null, visits: 7, successes: 3 });
+    expect(tree.nodes.filter((n) => n.critical)).toHaveLength(1);
+    expect(await catalog.tree("nope")).toBeUndefined();
+  });
+});
+
+describe("stuck detection", () => {
+  it("counts three identical actions in a row, not two", () => {
+    const [t] = fixtureTrajectories().filter((x) => x.outcome.exit_reason === "stuck");
+    const plain = { ...t!, outcome: { ...t!.outcome, exit_reason: "finished" as const, labels: [] } };
+    expect(isStuck(plain)).toBe(true);
+    const fixed = fixtureTrajectories().find((x) => x.outcome.resolved)!;
+    expect(isStuck(fixed)).toBe(false);
+  });
+});
+
+describe("bad input", () => {
+  it("names file and line of a malformed trajectory line, and skips it with skipInvalid", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    const good = fixtureTrajectories().slice(0, 2);
+    const file = join(dir, "t.jsonl");
+    await writeFile(
+      file,
+      `${JSON.stringify(good[0])}\n{"schema_version": "sealign.trajectory/1", "id": \n${JSON.stringify(good[1])}\n`,
+    );
+    await expect(Catalog.open([file])).rejects.toThrow(`${file}:2: malformed JSON`);
+    const skipping = await Catalog.open([file], { skipInvalid: true });
+    expect(skipping.trajectories).toHaveLength(2);
+    expect(skipping.skipped).toEqual([expect.objectContaining({ file, line: 2 })]);
+    expect(await skipping.trajectory(good[1]!.id)).toEqual(good[1]);
+  });
+
+  it("names the field of an invalid trajectory", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    const bad = { ...fixtureTrajectories()[0]!, outcome: { exit_reason: "exploded" } };
+    const file = join(dir, "t.jsonl");
+    await writeFile(file, `${JSON.stringify(bad)}\n`);
+    const error = await Catalog.open([file]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).line).toBe(1);
+    expect((error as InputError).field).toBe("outcome.exit_reason");
+  });
+
+  it("reports a truncated last line (a write cut off)", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    const file = join(dir, "t.jsonl");
+    const text = JSON.stringify(fixtureTrajectories()[0]);
+    await writeFile(file, `${text}\n${text.slice(0, 100)}`);
+    await expect(Catalog.open([file])).rejects.toThrow(/t\.jsonl:2: truncated last line/);
+  });
+
+  it("refuses a named file that is not sealign's, and a missing path", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    const file = join(dir, "other.jsonl");
+    await writeFile(file, '{"a": 1}\n');
+    await expect(Catalog.open([file])).rejects.toThrow(/not a file sealign view can show/);
+    await expect(Catalog.open([join(dir, "missing")])).rejects.toThrow(/no such file or folder/);
+  });
+
+  it("rejects a tree whose node names a missing parent", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    await writeFile(
+      join(dir, "tree.json"),
+      JSON.stringify({
+        schema_version: "sealign.tree/1",
+        task_id: "t",
+        nodes: [{ id: "a", parent: "zz", visits: 1 }],
+      }),
+    );
+    await expect(Catalog.open([join(dir, "tree.json")])).rejects.toThrow(/nodes\[0\]\.parent/);
+  });
+
+  it("says so when a file changed on disk after indexing", async () => {
+    const dir = tempDir("sealign-view-bad-");
+    const file = join(dir, "t.jsonl");
+    const t = fixtureTrajectories()[0]!;
+    await writeFile(file, `${JSON.stringify(t)}\n`);
+    const c = await Catalog.open([file]);
+    await writeFile(file, "{}\n");
+    await expect(c.trajectory(t.id)).rejects.toThrow(/shorter than when it was indexed/);
+  });
+});
+
+describe("line index", () => {
+  it("gives byte offsets that read each record back, with multi-byte text and CRLF", async () => {
+    const dir = tempDir("sealign-view-idx-");
+    const file = join(dir, "x.jsonl");
+    await writeFile(file, '{"a":"é—✓"}\r\n\n{"b":2}\n');
+    await appendFile(file, '{"c":"🙂"}');
+    const records = [];
+    for await (const r of indexJsonl(file)) records.push(r);
+    expect(records.map((r) => r.line)).toEqual([1, 3, 4]);
+    for (const r of records)
+      expect(await readRecordAt(file, r)).toEqual(parseJsonLine(file, r.text, r.line, true));
+    expect(records.map((r) => r.terminated)).toEqual([true, true, false]);
+  });
+
+  it("reads compressed files by streaming to the line", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const dir = tempDir("sealign-view-idx-");
+    const file = join(dir, "x.jsonl.gz");
+    await writeFile(file, gzipSync('{"a":1}\n{"b":2}\n'));
+    const records = [];
+    for await (const r of indexJsonl(file)) records.push(r);
+    expect(records[1]).toMatchObject({ line: 2, offset: -1 });
+    expect(await readRecordAt(file, records[1]!)).toEqual({ b: 2 });
+  });
+});
+
+describe("HTTP server", () => {
+  it("serves the API and the app on 127.0.0.1, read-only", async () => {
+    const server = await startViewServer(catalog);
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const overview = await (await fetch(`${server.url}api/overview`)).json();
+      expect(overview.total.trajectories).toBe(21);
+      const page = await fetch(`${server.url}api/trajectories?task=${FIXTURE_TASKS[0]}&limit=3&offset=1`);
+      const body = await page.json();
+      expect(body).toMatchObject({ total: 7, offset: 1 });
+      expect(body.items).toHaveLength(3);
+      expect(body.items[0].messages).toBeUndefined(); // summaries only
+      const one = await (
+        await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(body.items[0].id)}`)
+      ).json();
+      expect(one.trajectory.messages.length).toBeGreaterThan(3);
+      expect(one.steps.length).toBe(one.trajectory.usage.turns);
+      expect((await fetch(`${server.url}api/trajectory?id=nope`)).status).toBe(404);
+      expect((await fetch(`${server.url}api/tasks?limit=abc`)).status).toBe(400);
+      expect((await fetch(`${server.url}api/pairs?node_path=notjson`)).status).toBe(400);
+      expect((await fetch(`${server.url}api/overview`, { method: "POST" })).status).toBe(405);
+      expect((await fetch(`${server.url}static/../../package.json`)).status).toBe(404);
+      expect(await statusWithHost(server.port, "evil.example")).toBe(403);
+      expect(await statusWithHost(server.port, `localhost:${server.port}`)).toBe(200);
+      const html = await fetch(server.url);
+      expect(html.headers.get("content-type")).toMatch(/text\/html/);
+      expect(await html.text()).toContain("/static/app.js");
+      expect((await fetch(`${server.url}static/app.js`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("discovery edge cases", () => {
+  it("passes over a malformed stranger inside a folder but lists it", async () => {
+    const dir = tempDir("sealign-view-disc-");
+    await mkdir(join(dir, "sub"));
+    await writeFile(join(dir, "sub", "broken.jsonl"), "{nope\n");
+    await writeFile(join(dir, "t.jsonl"), `${JSON.stringify(fixtureTrajectories()[0])}\n`);
+    const c = await Catalog.open([dir]);
+    expect(c.trajectories).toHaveLength(1);
+    expect(c.ignored[0]!.reason).toMatch(/broken\.jsonl:1: malformed JSON/);
+  });
+});

@@ -1,0 +1,124 @@
+import { highlightCode } from "./diff.js";
+import { folded, h } from "./dom.js";
+
+/** The text of OpenAI message content (string, list of parts, or null). */
+export function contentText(content) {
+  if (content === null || content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content.map((p) => (typeof p.text === "string" ? p.text : "")).join("");
+}
+
+function languageOfPath(path) {
+  if (typeof path !== "string") return null;
+  if (path.endsWith(".py")) return "py";
+  if (/\.(m?js|cjs|jsx)$/.test(path)) return "js";
+  if (/\.tsx?$/.test(path)) return "ts";
+  return null;
+}
+
+/** One tool call: name, then each argument (code-like ones as highlighted blocks). */
+export function renderCall(call) {
+  const raw = call.function?.arguments ?? "";
+  let args = null;
+  try {
+    const parsed = JSON.parse(raw);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) args = parsed;
+  } catch {
+    // shown raw below, marked as not JSON
+  }
+  const box = h("div", { class: "call" }, h("div", { class: "call-name" }, "⚙ ", call.function?.name ?? "?"));
+  if (!args) {
+    box.append(
+      h("div", { class: "warn" }, "arguments are not a JSON object:"),
+      h("pre", { class: "pre" }, raw),
+    );
+    return box;
+  }
+  const lang = languageOfPath(args.path);
+  for (const [key, value] of Object.entries(args)) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    if (text.includes("\n") || text.length > 80) {
+      const code = ["file_text", "old_str", "new_str"].includes(key) ? lang : null;
+      box.append(
+        h("div", { class: "arg" }, h("span", { class: "arg-key" }, key)),
+        h(
+          "pre",
+          { class: "pre code" },
+          ...text.split("\n").flatMap((l, i) => [i ? "\n" : "", ...highlightCode(l, code)]),
+        ),
+      );
+    } else {
+      box.append(
+        h("div", { class: "arg" }, h("span", { class: "arg-key" }, key), " ", h("code", null, text)),
+      );
+    }
+  }
+  return box;
+}
+
+/** One assistant action: thought (reasoning + text) and tool calls. */
+export function renderAction(message) {
+  const parts = [];
+  if (message.reasoning_content)
+    parts.push(
+      h(
+        "div",
+        { class: "thought" },
+        h("span", { class: "lbl" }, "reasoning"),
+        folded(message.reasoning_content, 20),
+      ),
+    );
+  const text = contentText(message.content);
+  if (text)
+    parts.push(h("div", { class: "thought" }, h("span", { class: "lbl" }, "thought"), folded(text, 20)));
+  for (const call of message.tool_calls ?? []) parts.push(renderCall(call));
+  if (parts.length === 0) parts.push(h("div", { class: "muted" }, "(empty message)"));
+  return parts;
+}
+
+/**
+ * The conversation as the model saw it, one card per message. Tool results are labelled with
+ * the call they answer; long prompts and observations are folded.
+ * @param {any[]} messages
+ * @param {{startStep?: number}} [options]
+ */
+export function renderConversation(messages, options = {}) {
+  const calls = new Map();
+  let step = options.startStep ?? 0;
+  const list = h("div", { class: "conv" });
+  for (const message of messages) {
+    const role = message.role;
+    if (role === "assistant") {
+      step++;
+      for (const call of message.tool_calls ?? []) calls.set(call.id, call.function?.name);
+      list.append(
+        h(
+          "div",
+          { class: "msg assistant" },
+          h("div", { class: "role" }, `step ${step} · assistant`),
+          renderAction(message),
+        ),
+      );
+    } else if (role === "tool") {
+      const name = message.name ?? calls.get(message.tool_call_id) ?? "tool";
+      list.append(
+        h(
+          "div",
+          { class: "msg tool" },
+          h("div", { class: "role" }, `observation · ${name}`),
+          folded(contentText(message.content), 15),
+        ),
+      );
+    } else {
+      list.append(
+        h(
+          "div",
+          { class: `msg ${role}` },
+          h("div", { class: "role" }, role),
+          folded(contentText(message.content), role === "system" ? 6 : 15),
+        ),
+      );
+    }
+  }
+  return list;
+}
