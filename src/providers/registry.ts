@@ -68,3 +68,9 @@ export async function createProvider(spec: string, options: ProviderOptions = {}
   }
   return factory(rest, options);
 }
+
+// Built-in providers, loaded on first use so that importing sealign does not load their
+// dependencies (node-llama-cpp is heavy).
+registerProvider("openai", async (rest, options) =>
+  (await import("./openai.js")).createOpenAIProvider(rest, options),
+);

@@ -1,4 +1,9 @@
-import { PersistentShell, type ShellOptions, type ShellResult } from "../sandbox/shell.js";
+import {
+  PersistentShell,
+  type PidsLimitMechanism,
+  type ShellOptions,
+  type ShellResult,
+} from "../sandbox/shell.js";
 import type { ToolObservation } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
 
@@ -41,9 +46,15 @@ export class BashTool {
 
   /** Start the shell (done lazily otherwise); throws when the sandbox cannot start. */
   async start(): Promise<PersistentShell> {
-    if (!this.shell || this.shell.closed) this.shell = await PersistentShell.start(this.options);
+    if (!this.shell || this.shell.closed) {
+      this.shell = await PersistentShell.start(this.options);
+      this.pidsLimit = this.shell.pidsLimit;
+    }
     return this.shell;
   }
+
+  /** How the process limit is enforced (known once the shell has started). */
+  pidsLimit: PidsLimitMechanism | null = null;
 
   async execute(args: Record<string, unknown>): Promise<ToolObservation> {
     const command = String(args.command ?? "");

@@ -1,0 +1,165 @@
+import OpenAI from "openai";
+import { InputError } from "../errors.js";
+import { AssistantMessageSchema, type Message } from "../schema/trajectory.js";
+import type { ProviderOptions } from "./registry.js";
+import { countConversationTokens, knowsTokenizer, qwenTokens } from "./tokens.js";
+import {
+  type CompletionContext,
+  type CompletionRequest,
+  type CompletionResult,
+  ModelError,
+  type ModelProvider,
+  type TokenUsage,
+} from "./types.js";
+
+/** Settings of the OpenAI-compatible provider. */
+export interface OpenAIProviderOptions {
+  model: string;
+  baseUrl: string;
+  apiKey: string;
+  /** Per-request time-out (default 600 s: local servers can be slow on long prompts). */
+  timeoutMs?: number;
+  /** Retries on 429 / 5xx / time-outs / dropped connections, with exponential backoff (default 4). */
+  maxRetries?: number;
+  /** Extra body fields sent with every request (e.g. `top_k` for vLLM). */
+  extraBody?: Record<string, unknown>;
+}
+
+/**
+ * Any OpenAI-compatible `/v1/chat/completions` server with tool calling: vLLM, SGLang, Ollama,
+ * llama.cpp server, hosted APIs. Uses the official `openai` client, whose retry logic (429, 408,
+ * 409, 5xx, time-outs, connection errors; exponential backoff honouring Retry-After) is the
+ * field's reference behaviour.
+ */
+export class OpenAIProvider implements ModelProvider {
+  readonly name: string;
+  private readonly client: OpenAI;
+  private readonly options: OpenAIProviderOptions;
+
+  constructor(options: OpenAIProviderOptions) {
+    this.options = options;
+    this.name = `openai:${options.model}`;
+    this.client = new OpenAI({
+      baseURL: options.baseUrl,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 600_000,
+      maxRetries: options.maxRetries ?? 4,
+    });
+  }
+
+  async complete(request: CompletionRequest, context: CompletionContext): Promise<CompletionResult> {
+    const { sampling } = request;
+    const body: Record<string, unknown> = {
+      model: this.options.model,
+      messages: request.messages,
+      tools: request.tools,
+      tool_choice: "auto",
+      ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+      ...(sampling.top_p !== undefined ? { top_p: sampling.top_p } : {}),
+      ...(sampling.max_tokens !== undefined ? { max_tokens: sampling.max_tokens } : {}),
+      ...(sampling.seed !== undefined
+        ? { seed: sampling.seed }
+        : context.seed !== undefined
+          ? { seed: context.seed }
+          : {}),
+      ...this.options.extraBody,
+    };
+    const recorded = { ...body, messages: undefined, tools: undefined, base_url: this.options.baseUrl };
+    delete recorded.messages;
+    delete recorded.tools;
+    let response: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      response = (await this.client.chat.completions.create(
+        body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+        { signal: request.signal },
+      )) as OpenAI.Chat.Completions.ChatCompletion;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      throw new ModelError(`model request to ${this.options.baseUrl} failed: ${(error as Error).message}`, {
+        status,
+        cause: error,
+      });
+    }
+    const choice = response?.choices?.[0];
+    if (!choice?.message) {
+      throw new ModelError(`model server returned no choices: ${JSON.stringify(response).slice(0, 300)}`);
+    }
+    const raw = choice.message as unknown as Record<string, unknown>;
+    const parsed = AssistantMessageSchema.safeParse({
+      role: "assistant",
+      content: raw.content ?? null,
+      ...(typeof raw.reasoning_content === "string" && raw.reasoning_content
+        ? { reasoning_content: raw.reasoning_content }
+        : {}),
+      ...(Array.isArray(raw.tool_calls) && raw.tool_calls.length ? { tool_calls: raw.tool_calls } : {}),
+    });
+    if (!parsed.success) {
+      throw new ModelError(`model server returned a malformed message: ${JSON.stringify(raw).slice(0, 300)}`);
+    }
+    const message = parsed.data;
+    // keep only the OpenAI fields of each tool call (servers add extras such as `index`)
+    if (message.tool_calls) {
+      message.tool_calls = message.tool_calls.map((call) => ({
+        id: call.id,
+        type: "function" as const,
+        function: { name: call.function.name, arguments: call.function.arguments },
+      }));
+    }
+    return {
+      message,
+      usage: this.usage(response, request.messages, request.tools, message),
+      request: { ...recorded, finish_reason: choice.finish_reason, response_model: response.model },
+    };
+  }
+
+  private usage(
+    response: OpenAI.Chat.Completions.ChatCompletion,
+    messages: Message[],
+    tools: CompletionRequest["tools"],
+    message: Message,
+  ): TokenUsage | undefined {
+    const u = response.usage;
+    if (u && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number") {
+      return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, estimated: false };
+    }
+    if (!knowsTokenizer(this.options.model)) return undefined;
+    return {
+      prompt_tokens: countConversationTokens(messages, tools),
+      completion_tokens: countConversationTokens([message], []) - 3,
+      estimated: true,
+    };
+  }
+
+  countTokens(messages: Message[], tools: CompletionRequest["tools"]): number {
+    return knowsTokenizer(this.options.model)
+      ? countConversationTokens(messages, tools, qwenTokens)
+      : countConversationTokens(messages, tools, (text) => Math.ceil(text.length / 4));
+  }
+}
+
+/** `openai:MODEL`: base URL and key from options, else OPENAI_BASE_URL / OPENAI_API_KEY. */
+export function createOpenAIProvider(model: string, options: ProviderOptions): OpenAIProvider {
+  const env = options.env ?? process.env;
+  if (!model)
+    throw new InputError('model SPEC "openai:" needs a model name, e.g. openai:qwen2.5-coder-14b', {
+      field: "--model",
+    });
+  const baseUrl = options.baseUrl ?? env.OPENAI_BASE_URL;
+  if (!baseUrl) {
+    throw new InputError(
+      "no server for openai:MODEL: pass --base-url or set OPENAI_BASE_URL (e.g. http://localhost:8000/v1)",
+      {
+        field: "--base-url",
+      },
+    );
+  }
+  return new OpenAIProvider({
+    model,
+    baseUrl,
+    // local servers accept any key; the client library insists on one
+    apiKey: options.apiKey ?? env.OPENAI_API_KEY ?? "none",
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    extraBody: options.extraBody as Record<string, unknown> | undefined,
+  });
+}
