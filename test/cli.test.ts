@@ -36,6 +36,25 @@ describe("the sealign CLI", () => {
   });
 });
 
+describe("sealign schema", () => {
+  it("prints JSON Schemas that describe the records sealign accepts", () => {
+    const result = sealign("schema", "trajectory");
+    expect(result.status).toBe(0);
+    const schema = JSON.parse(result.stdout);
+    expect(schema.required).toEqual(
+      expect.arrayContaining(["schema_version", "id", "task_id", "messages", "outcome"]),
+    );
+    expect(schema.properties.schema_version.const).toBe("sealign.trajectory/1");
+    expect(JSON.parse(sealign("schema", "task").stdout).required).toEqual([
+      "instance_id",
+      "problem_statement",
+    ]);
+    const bad = sealign("schema", "nope");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown record type "nope"');
+  });
+});
+
 describe("the library entry", () => {
   it("is importable as `sealign` with the schemas and stage functions", async () => {
     const lib = await import("sealign");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerImport } from "./import.js";
+import { registerSchema } from "./schema.js";
 import { registerStats } from "./stats.js";
 import { registerValidate } from "./validate.js";
 import { registerView } from "./view.js";
@@ -11,6 +12,7 @@ import { registerView } from "./view.js";
 export function registerCommands(program: Command): void {
   registerImport(program);
   registerStats(program);
+  registerSchema(program);
   registerValidate(program);
   registerView(program);
 }
