@@ -81,20 +81,20 @@ export function parseNodeTestLog(log: string): StatusMap {
   for (const line of cleanLines(log)) {
     const tap = /^\s*(not ok|ok) \d+ - (.*?)(?:\s+#\s*(SKIP|TODO)\b.*)?$/.exec(line);
     if (tap) {
-      const status: TestStatus = tap[3]
-        ? tap[3] === "SKIP"
-          ? "SKIPPED"
-          : "XFAIL"
-        : tap[1] === "ok"
-          ? "PASSED"
-          : "FAILED";
+      const ok = tap[1] === "ok";
+      // A TODO test's failure is expected (XFAIL); a skipped test did not run.
+      const status: TestStatus =
+        tap[3] === "SKIP" ? "SKIPPED" : ok ? "PASSED" : tap[3] === "TODO" ? "XFAIL" : "FAILED";
       setStatus(map, tap[2]!.trim(), status);
       continue;
     }
-    const spec = /^\s*([✔✖﹣])\s+(.*?)(?:\s+#\s*(SKIP|TODO)\b.*?)?(?:\s+\([\d.]+m?s\))?\s*$/.exec(line);
+    // "✔ name (0.5ms)", "✖ name (1ms)", "﹣ name (0.1ms) # reason", "✔ name (0.1ms) # TODO"
+    const spec = /^\s*([✔✖﹣])\s+(.*?)\s+\([\d.]+m?s\)(?:\s+#\s*(.*))?\s*$/.exec(line);
     if (spec) {
       const mark = spec[1]!;
-      const status: TestStatus = spec[3] || mark === "﹣" ? "SKIPPED" : mark === "✔" ? "PASSED" : "FAILED";
+      const todo = /^TODO\b/.test(spec[3] ?? "");
+      const status: TestStatus =
+        mark === "﹣" ? "SKIPPED" : mark === "✔" ? "PASSED" : todo ? "XFAIL" : "FAILED";
       setStatus(map, spec[2]!.trim(), status);
     }
   }
