@@ -2,6 +2,18 @@
  * sealign's library API. Every pipeline stage is importable from here:
  * tasks -> collect -> validate -> tree -> pairs -> export -> train -> eval -> view.
  */
+
+export {
+  EPISODE_DEFAULTS,
+  type EpisodeOptions,
+  type EpisodeTimings,
+  runEpisode,
+  runEpisodeTimed,
+} from "./agent/episode.js";
+export { openHandsStuckLabels, paperStuck, STUCK_LABELS } from "./agent/stuck.js";
+export { episodeSeed, type RunManifest } from "./collect/manifest.js";
+export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
+export { type CollectOptions, type CollectSummary, collect } from "./collect/run.js";
 export { EXIT, InputError } from "./errors.js";
 export {
   detectImporter,
@@ -21,6 +33,13 @@ export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.j
 export { type Line, openDecompressed, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
+export {
+  episodePrompts,
+  loadPromptTemplates,
+  type PromptOverrides,
+  type PromptTemplates,
+  renderTemplate,
+} from "./prompts/templates.js";
 export {
   createProvider,
   type ProviderFactory,
@@ -48,6 +67,7 @@ export {
   type SandboxOptions,
   sandboxArgv,
 } from "./sandbox/bwrap.js";
+export { PersistentShell, type ShellOptions, type ShellResult } from "./sandbox/shell.js";
 export {
   type BaseWorkspace,
   cloneWorkspace,
@@ -70,6 +90,9 @@ export {
   trajectoryTokens,
 } from "./stats/corpus.js";
 export { loadTasks } from "./tasks/load.js";
+export type { ToolObservation } from "./tools/observation.js";
+export { CODEACT_TOOLS } from "./tools/schemas.js";
+export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export { SEALIGN_VERSION } from "./version.js";

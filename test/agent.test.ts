@@ -86,7 +86,7 @@ describe("episodes driven by a scripted OpenAI-compatible server (test double)",
     expect(tools[4]).toContain("[The command completed with exit code 0.]");
     // the request carried the four CodeAct tools and the sampling
     expect(
-      (server.requests[0]?.tools as { function: { name: string } }[]).map((t) => t.function.name),
+      ((server.requests[0]?.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name),
     ).toEqual(["execute_bash", "think", "finish", "str_replace_editor"]);
     expect(server.requests[0]).toMatchObject({ temperature: 0.7, seed: 11, model: "scripted-qwen" });
   });

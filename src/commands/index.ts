@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerCollect } from "./collect.js";
 import { registerImport } from "./import.js";
 import { registerSchema } from "./schema.js";
 import { registerStats } from "./stats.js";
@@ -11,6 +12,7 @@ import { registerView } from "./view.js";
  */
 export function registerCommands(program: Command): void {
   registerImport(program);
+  registerCollect(program);
   registerStats(program);
   registerSchema(program);
   registerValidate(program);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -108,4 +108,39 @@ export function pidsParent(): string | null {
 /** argv prefix that puts the command into the cgroup before exec'ing it. */
 export function joinCgroupArgv(cgroup: PidsCgroup, command: string[]): string[] {
   return ["sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, ...command];
+}
+
+/**
+ * Remove cgroups left by sealign processes that were killed (their names carry the owner's
+ * pid): after SIGKILL the sandboxes die with their parent, but the empty folders stay.
+ */
+export function sweepStaleCgroups(): void {
+  const parent = pidsParent();
+  if (!parent) return;
+  for (const name of readdirSync(parent)) {
+    const match = /^shell-(\d+)-/.exec(name);
+    if (!match) continue;
+    const owner = Number(match[1]);
+    let alive = true;
+    try {
+      process.kill(owner, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive && owner !== process.pid) continue;
+    if (owner === process.pid) continue;
+    const path = join(parent, name);
+    try {
+      for (const pid of readFileSync(join(path, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      rmdirSync(path);
+    } catch {
+      // still busy or already gone: a later sweep gets it
+    }
+  }
 }

@@ -1,0 +1,254 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
+import { JsonlAppender } from "../io/append.js";
+import type { PromptOverrides } from "../prompts/templates.js";
+import { loadPromptTemplates } from "../prompts/templates.js";
+import { createProvider, type ProviderOptions } from "../providers/registry.js";
+import type { ModelProvider, Sampling } from "../providers/types.js";
+import { sweepStaleCgroups } from "../sandbox/pids.js";
+import { type BaseWorkspace, prepareBase, removeWorkspace } from "../sandbox/workspace.js";
+import type { Task } from "../schema/task.js";
+import type { Trajectory } from "../schema/trajectory.js";
+import { loadTasks } from "../tasks/load.js";
+import { readTrajectories } from "../trajectories/read.js";
+import { SEALIGN_VERSION } from "../version.js";
+import {
+  checkResumable,
+  episodeSeed,
+  type RunManifest,
+  readManifest,
+  sha256File,
+  TRAJECTORIES_FILE,
+  writeManifest,
+} from "./manifest.js";
+import { ProgressDisplay, type ProgressState } from "./progress.js";
+
+/** A whole collection run: N episodes per task, C at a time, into RUN_DIR. */
+export interface CollectOptions {
+  tasksFile: string;
+  /** Model SPEC (`openai:MODEL`, `embedded:PATH`, `sim`...), or a ready provider. */
+  model: string | ModelProvider;
+  providerOptions?: ProviderOptions;
+  samples: number;
+  concurrency?: number;
+  runDir: string;
+  sampling?: Omit<Sampling, "seed">;
+  /** Base seed (default 0). */
+  seed?: number;
+  /** Only these instance ids (in task-file order). */
+  instanceIds?: string[];
+  /** Only the first this many tasks. */
+  limit?: number;
+  prompts?: PromptOverrides;
+  episode?: Omit<
+    EpisodeOptions,
+    "sampling" | "seed" | "sampleIndex" | "runId" | "templates" | "base" | "signal" | "onStep" | "episodeId"
+  >;
+  /** Stops the run; finished episodes stay recorded. */
+  signal?: AbortSignal;
+  /** Progress display (default: one on stderr); null for none. */
+  progress?: ProgressDisplay | null;
+  /** Called with each trajectory once it is safely appended. */
+  onTrajectory?: (trajectory: Trajectory) => void;
+}
+
+export interface CollectSummary {
+  runDir: string;
+  runId: string;
+  /** Episodes run by this call. */
+  ran: number;
+  /** Episodes already in the run directory before it. */
+  alreadyDone: number;
+  total: number;
+  byExitReason: Record<string, number>;
+}
+
+/**
+ * Run (or resume) a collection. Each finished episode is appended as one fsynced line to
+ * RUN_DIR/trajectories.jsonl; on restart the complete lines are counted per (task,
+ * sample_index) and only the missing episodes run, so a run killed at any moment finishes with
+ * exactly N trajectories per task.
+ */
+export async function collect(options: CollectOptions): Promise<CollectSummary> {
+  const runDir = resolve(options.runDir);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  if (!Number.isInteger(options.samples) || options.samples < 1)
+    throw new RangeError("samples must be a positive integer");
+  let tasks = await loadTasks(options.tasksFile);
+  if (options.instanceIds?.length) {
+    const wanted = new Set(options.instanceIds);
+    tasks = tasks.filter((t) => wanted.has(t.instance_id));
+  }
+  if (options.limit !== undefined) tasks = tasks.slice(0, options.limit);
+  const templates = loadPromptTemplates(options.prompts);
+  const provider =
+    typeof options.model === "string"
+      ? await createProvider(options.model, options.providerOptions)
+      : options.model;
+  const ownProvider = typeof options.model === "string";
+  const baseSeed = options.seed ?? 0;
+  const sampling = { ...options.sampling };
+
+  await mkdir(runDir, { recursive: true });
+  const previous = await readManifest(runDir);
+  const manifest: RunManifest = {
+    schema_version: "sealign.collect-run/1",
+    run_id:
+      previous?.run_id ??
+      `run-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`,
+    created_at: previous?.created_at ?? new Date().toISOString(),
+    sealign_version: previous?.sealign_version ?? SEALIGN_VERSION,
+    node_version: process.version,
+    tasks_file: resolve(options.tasksFile),
+    tasks_sha256: await sha256File(options.tasksFile),
+    task_count: tasks.length,
+    model: provider.name,
+    samples: Math.max(options.samples, previous?.samples ?? 0),
+    seed: baseSeed,
+    sampling,
+    config: {
+      concurrency,
+      instance_ids: options.instanceIds ?? null,
+      limit: options.limit ?? null,
+      prompts: templates.sources,
+      episode: { ...options.episode },
+      seed_rule: "sha256(seed, instance_id, sample_index) -> first 31 bits",
+    },
+    resumes: previous?.resumes ?? [],
+  };
+  if (previous) checkResumable(previous, manifest, runDir);
+
+  // what is already there
+  const trajectoriesPath = join(runDir, TRAJECTORIES_FILE);
+  const { appender } = await JsonlAppender.open(trajectoriesPath);
+  const done = new Set<string>();
+  const state: ProgressState = {
+    total: 0,
+    done: 0,
+    running: 0,
+    resolved: null,
+    tokens: 0,
+    errors: 0,
+    toolErrors: 0,
+    resumed: 0,
+  };
+  if (existsSync(trajectoriesPath)) {
+    for await (const t of readTrajectories(trajectoriesPath, { tolerateTruncatedTail: true })) {
+      done.add(`${t.task_id}\0${t.provenance.sample_index}`);
+      state.tokens += t.usage.total_tokens ?? 0;
+      state.toolErrors += t.usage.tool_errors;
+      if (t.outcome.exit_reason === "model_error" || t.outcome.exit_reason === "sandbox_error")
+        state.errors++;
+    }
+  }
+  if (previous)
+    manifest.resumes.push({
+      at: new Date().toISOString(),
+      done: done.size,
+      sealign_version: SEALIGN_VERSION,
+    });
+  await writeManifest(runDir, manifest);
+
+  const pending: { task: Task; sample: number }[] = [];
+  for (const task of tasks) {
+    for (let sample = 0; sample < options.samples; sample++) {
+      if (!done.has(`${task.instance_id}\0${sample}`)) pending.push({ task, sample });
+    }
+  }
+  state.total = tasks.length * options.samples;
+  state.done = state.total - pending.length;
+  state.resumed = state.done;
+  const alreadyDone = state.done;
+
+  // workspaces of a killed run are stale: start clean
+  const workRoot = join(runDir, "work");
+  await rm(workRoot, { recursive: true, force: true });
+  await mkdir(workRoot, { recursive: true });
+  sweepStaleCgroups();
+
+  // one base workspace per task, shared by its samples, removed after its last one
+  const remaining = new Map<string, number>();
+  for (const { task } of pending) remaining.set(task.instance_id, (remaining.get(task.instance_id) ?? 0) + 1);
+  const bases = new Map<string, Promise<BaseWorkspace>>();
+  const baseOf = (task: Task) => {
+    let base = bases.get(task.instance_id);
+    if (!base) {
+      base = prepareBase(task, { ...options.episode?.prepare, root: workRoot });
+      bases.set(task.instance_id, base);
+    }
+    return base;
+  };
+
+  const progress = options.progress === undefined ? new ProgressDisplay() : options.progress;
+  progress?.update(state);
+  progress?.start();
+  const byExitReason: Record<string, number> = {};
+  let ran = 0;
+  let next = 0;
+  let failure: unknown = null;
+
+  async function worker(): Promise<void> {
+    while (next < pending.length && !options.signal?.aborted && failure === null) {
+      const { task, sample } = pending[next++] as { task: Task; sample: number };
+      state.running++;
+      progress?.update(state);
+      let tokensBefore = 0;
+      try {
+        const base = await baseOf(task);
+        const trajectory = await runEpisode(task, provider, {
+          ...options.episode,
+          workspaceRoot: workRoot,
+          base,
+          sampling,
+          seed: episodeSeed(baseSeed, task.instance_id, sample),
+          sampleIndex: sample,
+          runId: manifest.run_id,
+          episodeId: `${manifest.run_id}/${task.instance_id}/${sample}`,
+          templates,
+          signal: options.signal,
+          onStep: ({ tokens }) => {
+            state.tokens += tokens - tokensBefore;
+            tokensBefore = tokens;
+            progress?.update(state);
+          },
+        });
+        // an episode cut short by the user's stop is not a result: it is rerun on resume
+        if (options.signal?.aborted && trajectory.outcome.exit_detail === "aborted") continue;
+        await appender.append(trajectory);
+        ran++;
+        state.done++;
+        state.toolErrors += trajectory.usage.tool_errors;
+        const reason = trajectory.outcome.exit_reason;
+        byExitReason[reason] = (byExitReason[reason] ?? 0) + 1;
+        if (reason === "model_error" || reason === "sandbox_error") state.errors++;
+        options.onTrajectory?.(trajectory);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        state.running--;
+        progress?.update(state);
+        const left = (remaining.get(task.instance_id) ?? 1) - 1;
+        remaining.set(task.instance_id, left);
+        if (left === 0) {
+          const base = bases.get(task.instance_id);
+          bases.delete(task.instance_id);
+          if (base) await base.then((b) => removeWorkspace(b.dir)).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, worker));
+  } finally {
+    progress?.stop();
+    for (const base of bases.values()) await base.then((b) => removeWorkspace(b.dir)).catch(() => undefined);
+    await rm(workRoot, { recursive: true, force: true });
+    if (ownProvider) await provider.close?.();
+  }
+  if (failure !== null) throw failure;
+  return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
+}

@@ -1,0 +1,182 @@
+import type { Command } from "commander";
+import { EPISODE_DEFAULTS } from "../agent/episode.js";
+import { collect } from "../collect/run.js";
+import { InputError } from "../errors.js";
+
+interface CollectCommandOptions {
+  tasks: string;
+  model: string;
+  samples: string;
+  temperature?: string;
+  topP?: string;
+  maxTokens?: string;
+  seed: string;
+  concurrency: string;
+  output: string;
+  baseUrl?: string;
+  apiKey?: string;
+  requestTimeout?: string;
+  retries?: string;
+  maxTurns: string;
+  contextTokens: string;
+  timeLimit: string;
+  commandTimeout: string;
+  softTimeout: string;
+  maxOutputChars: string;
+  stuckRepeat: string;
+  memory?: string;
+  maxProcesses?: string;
+  systemPrompt?: string;
+  taskPrompt?: string;
+  continuePrompt?: string;
+  instance?: string[];
+  limit?: string;
+  repoPath?: string;
+  unsafeNoSandbox?: boolean;
+  quiet?: boolean;
+}
+
+function number(
+  value: string | undefined,
+  flag: string,
+  options: { integer?: boolean; min?: number } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (
+    !Number.isFinite(n) ||
+    (options.integer && !Number.isInteger(n)) ||
+    (options.min !== undefined && n < options.min)
+  ) {
+    throw new InputError(
+      `${flag}: expected ${options.integer ? "an integer" : "a number"}${options.min !== undefined ? ` >= ${options.min}` : ""}, got "${value}"`,
+      {
+        field: flag,
+      },
+    );
+  }
+  return n;
+}
+
+/** `sealign collect --tasks FILE --model SPEC --samples N -o RUN_DIR` */
+export function registerCollect(program: Command): void {
+  program
+    .command("collect")
+    .description(
+      "run a tool-using agent (CodeAct tools, sandboxed workspaces) on tasks, N times each; resumable",
+    )
+    .requiredOption(
+      "--tasks <file>",
+      "task file (SWE-bench JSON/JSONL/Parquet, or inline tasks such as HumanEvalFix)",
+    )
+    .requiredOption(
+      "--model <spec>",
+      "model SPEC: openai:MODEL, embedded:/path/model.gguf, embedded:hf:user/repo/file.gguf, sim",
+    )
+    .option("--samples <n>", "episodes per task", "1")
+    .option("--temperature <t>", "sampling temperature")
+    .option("--top-p <p>", "nucleus sampling")
+    .option("--max-tokens <n>", "most tokens per model reply")
+    .option("--seed <n>", "base seed (each episode's seed derives from it)", "0")
+    .option("--concurrency <c>", "episodes at a time", "1")
+    .requiredOption(
+      "-o, --output <run_dir>",
+      "run directory (manifest.json, trajectories.jsonl); rerun to resume",
+    )
+    .option("--base-url <url>", "OpenAI-compatible server (default OPENAI_BASE_URL)")
+    .option("--api-key <key>", "API key (default OPENAI_API_KEY)")
+    .option("--request-timeout <s>", "seconds per model request before it is retried", "600")
+    .option("--retries <n>", "retries of a model request on 429/5xx/time-out", "4")
+    .option("--max-turns <n>", "assistant turns per episode", String(EPISODE_DEFAULTS.maxTurns))
+    .option("--context-tokens <n>", "context budget per episode", String(EPISODE_DEFAULTS.contextTokens))
+    .option(
+      "--time-limit <s>",
+      "wall-clock limit per episode (seconds)",
+      String(EPISODE_DEFAULTS.wallClockMs / 1000),
+    )
+    .option("--command-timeout <s>", "hard limit per shell command (seconds)", "300")
+    .option(
+      "--soft-timeout <s>",
+      "return a command's output so far after this many seconds without new output",
+      "10",
+    )
+    .option("--max-output-chars <n>", "longest observation; longer ones lose their middle", "30000")
+    .option(
+      "--stuck-repeat <n>",
+      "end an episode as stuck after the same action this many times in a row (0 = never)",
+      "3",
+    )
+    .option("--memory <mib>", "address-space limit per sandboxed process (MiB)")
+    .option("--max-processes <n>", "most processes at once per sandbox (pids cgroup)")
+    .option("--system-prompt <file>", "system prompt template (placeholders {{workspace}}, ...)")
+    .option(
+      "--task-prompt <file>",
+      "task prompt template for every task (placeholders {{problem_statement}}, ...)",
+    )
+    .option("--continue-prompt <file>", "the nudge sent after a reply without a tool call")
+    .option("--instance <id...>", "only these instance ids")
+    .option("--limit <n>", "only the first N tasks")
+    .option("--repo-path <dir>", "local clone of the tasks' repository (for tasks without inline files)")
+    .option(
+      "--unsafe-no-sandbox",
+      "run agent commands WITHOUT isolation (only where bubblewrap is unavailable)",
+    )
+    .option("--quiet", "no progress display")
+    .action(async (options: CollectCommandOptions) => {
+      const seconds = (v: string, flag: string) => (number(v, flag, { min: 0 }) as number) * 1000;
+      const summary = await collect({
+        tasksFile: options.tasks,
+        model: options.model,
+        providerOptions: {
+          baseUrl: options.baseUrl,
+          apiKey: options.apiKey,
+          timeoutMs: seconds(options.requestTimeout ?? "600", "--request-timeout"),
+          maxRetries: number(options.retries, "--retries", { integer: true, min: 0 }),
+        },
+        samples: number(options.samples, "--samples", { integer: true, min: 1 }) as number,
+        concurrency: number(options.concurrency, "--concurrency", { integer: true, min: 1 }),
+        runDir: options.output,
+        sampling: {
+          ...(options.temperature !== undefined
+            ? { temperature: number(options.temperature, "--temperature", { min: 0 }) }
+            : {}),
+          ...(options.topP !== undefined ? { top_p: number(options.topP, "--top-p", { min: 0 }) } : {}),
+          ...(options.maxTokens !== undefined
+            ? { max_tokens: number(options.maxTokens, "--max-tokens", { integer: true, min: 1 }) }
+            : {}),
+        },
+        seed: number(options.seed, "--seed", { integer: true, min: 0 }),
+        instanceIds: options.instance,
+        limit: number(options.limit, "--limit", { integer: true, min: 1 }),
+        prompts: {
+          system: options.systemPrompt,
+          task: options.taskPrompt,
+          continueNudge: options.continuePrompt,
+        },
+        episode: {
+          maxTurns: number(options.maxTurns, "--max-turns", { integer: true, min: 1 }),
+          contextTokens: number(options.contextTokens, "--context-tokens", { integer: true, min: 1 }),
+          wallClockMs: seconds(options.timeLimit, "--time-limit"),
+          stuckRepeat: number(options.stuckRepeat, "--stuck-repeat", { integer: true, min: 0 }),
+          bash: {
+            hardTimeoutMs: seconds(options.commandTimeout, "--command-timeout"),
+            softTimeoutMs: seconds(options.softTimeout, "--soft-timeout"),
+            maxOutputChars: number(options.maxOutputChars, "--max-output-chars", { integer: true, min: 100 }),
+          },
+          ...(options.memory
+            ? { limits: { memoryMiB: number(options.memory, "--memory", { integer: true, min: 16 }) } }
+            : {}),
+          maxProcesses: number(options.maxProcesses, "--max-processes", { integer: true, min: 8 }),
+          unsafeNoSandbox: options.unsafeNoSandbox,
+          prepare: options.repoPath ? { repoPath: options.repoPath } : undefined,
+        },
+        progress: options.quiet ? null : undefined,
+      });
+      const reasons = Object.entries(summary.byExitReason)
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(", ");
+      process.stderr.write(
+        `collect: ${summary.ran} episodes run, ${summary.alreadyDone} already done, ${summary.total} in all (${reasons || "none run"}) -> ${summary.runDir}\n`,
+      );
+    });
+}

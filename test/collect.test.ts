@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProgressDisplay } from "../src/collect/progress.js";
+import { collect } from "../src/collect/run.js";
+import { readTrajectories } from "../src/trajectories/read.js";
+import {
+  callMessage,
+  type ScriptedServer,
+  startScriptedServer,
+  toolCall,
+} from "./doubles/scripted-openai-server.js";
+import { CLI, sharedData, tempDir } from "./helpers/paths.js";
+
+let server: ScriptedServer;
+let tasksFile: string;
+
+beforeAll(async () => {
+  // one bash command, then finish; each reply a little slow so that a kill lands mid-run
+  server = await startScriptedServer((body) => {
+    const messages = body.messages as { role: string }[];
+    const reply =
+      messages.at(-1)?.role === "tool"
+        ? callMessage(toolCall("finish", { message: "done" }))
+        : callMessage(
+            toolCall("execute_bash", { command: "python3 main.py | tail -1; echo $RANDOM > /dev/null" }),
+          );
+    return { delayMs: 150, message: reply };
+  });
+  const dir = tempDir();
+  tasksFile = join(dir, "tasks.jsonl");
+  const lines = readFileSync(sharedData("humanevalfix-python.jsonl"), "utf8").split("\n").slice(0, 2);
+  writeFileSync(tasksFile, `${lines.join("\n")}\n`);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function counts(runDir: string): Promise<Map<string, number[]>> {
+  const seen = new Map<string, number[]>();
+  for await (const t of readTrajectories(join(runDir, "trajectories.jsonl"), {
+    tolerateTruncatedTail: true,
+  })) {
+    const list = seen.get(t.task_id) ?? [];
+    list.push(t.provenance.sample_index as number);
+    seen.set(t.task_id, list);
+  }
+  return seen;
+}
+
+function runCli(runDir: string, samples: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      "collect",
+      "--tasks",
+      tasksFile,
+      "--model",
+      "openai:scripted",
+      "--base-url",
+      server.baseUrl,
+      "--samples",
+      String(samples),
+      "--concurrency",
+      "2",
+      "--temperature",
+      "0.5",
+      "-o",
+      runDir,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+}
+
+function lineCount(path: string): number {
+  return existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).length : 0;
+}
+
+describe("sealign collect", () => {
+  it("killed mid-run and restarted, ends with exactly N trajectories per task", async () => {
+    const runDir = tempDir("sealign-collect-");
+    const file = join(runDir, "trajectories.jsonl");
+    const first = runCli(runDir, 4);
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (lineCount(file) >= 2) {
+          clearInterval(poll);
+          first.kill("SIGKILL");
+          resolve();
+        }
+      }, 20);
+      first.on("exit", () => {
+        clearInterval(poll);
+        reject(new Error("collect finished before it could be killed"));
+      });
+    });
+    await new Promise((r) => first.once("exit", r));
+    const partial = lineCount(file);
+    expect(partial).toBeLessThan(8);
+    // a write cut off by the kill: a partial last line
+    appendFileSync(file, '{"schema_version":"sealign.traj');
+    const second = runCli(runDir, 4);
+    let stderr = "";
+    second.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const code = await new Promise((r) => second.once("exit", r));
+    expect(code, stderr).toBe(0);
+    const seen = await counts(runDir);
+    expect([...seen.keys()].sort()).toEqual(["humanevalfix-python-0", "humanevalfix-python-1"]);
+    for (const samples of seen.values()) expect(samples.sort()).toEqual([0, 1, 2, 3]);
+    expect(lineCount(file)).toBe(8);
+    const manifest = JSON.parse(readFileSync(join(runDir, "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({
+      model: "openai:scripted",
+      samples: 4,
+      seed: 0,
+      sampling: { temperature: 0.5 },
+    });
+    expect(manifest.tasks_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.resumes).toHaveLength(1);
+    expect(manifest.resumes[0].done).toBe(partial);
+    expect(stderr).toMatch(/collect: \d+ episodes run, \d+ already done, 8 in all/);
+    // every trajectory is complete and labelled with the run
+    for await (const t of readTrajectories(file)) {
+      expect(t.provenance.run_id).toBe(manifest.run_id);
+      expect(t.outcome.exit_reason).toBe("finished");
+    }
+  }, 120_000);
+
+  it("refuses to resume a run directory with other settings, and extends N when asked", async () => {
+    const runDir = tempDir("sealign-collect-");
+    const base = {
+      tasksFile,
+      model: "openai:scripted",
+      providerOptions: { baseUrl: server.baseUrl },
+      runDir,
+      progress: null,
+    };
+    const one = await collect({ ...base, samples: 1, sampling: { temperature: 0 } });
+    expect(one).toMatchObject({ ran: 2, alreadyDone: 0, total: 2 });
+    await expect(collect({ ...base, samples: 1, sampling: { temperature: 1 } })).rejects.toThrow(
+      /different run \(sampling/,
+    );
+    const more = await collect({ ...base, samples: 2, sampling: { temperature: 0 } });
+    expect(more).toMatchObject({ ran: 2, alreadyDone: 2, total: 4 });
+    const seeds = new Set<number>();
+    for await (const t of readTrajectories(join(runDir, "trajectories.jsonl")))
+      seeds.add(t.provenance.sampling.seed as number);
+    expect(seeds.size).toBe(4);
+  }, 60_000);
+
+  it("reports bad input with exit code 2", async () => {
+    const runDir = tempDir("sealign-collect-");
+    const bad = spawn(
+      process.execPath,
+      [CLI, "collect", "--tasks", tasksFile, "--model", "nosuch:x", "-o", runDir],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    bad.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    expect(await new Promise((r) => bad.once("exit", r))).toBe(2);
+    expect(stderr).toMatch(/unknown model provider "nosuch"/);
+  });
+
+  it("prints periodic plain lines when not on a TTY", () => {
+    const out: string[] = [];
+    const display = new ProgressDisplay({
+      stream: { write: (t: string) => out.push(t) > 0, isTTY: false },
+      intervalMs: 60_000,
+    });
+    display.update({
+      total: 10,
+      done: 3,
+      running: 2,
+      resolved: null,
+      tokens: 1234,
+      errors: 1,
+      toolErrors: 2,
+      resumed: 0,
+    });
+    display.stop();
+    expect(out).toEqual(["collect 3/10 (30%) | running 2 | tokens 1234 | errors 1 | tool errors 2 | 0s\n"]);
+  });
+});
