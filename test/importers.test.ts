@@ -478,3 +478,44 @@ describe("task loaders", () => {
     await expect(loadTasks(dup)).rejects.toThrow(`${dup}:2: field instance_id: duplicate instance_id "a"`);
   });
 });
+
+describe("parallel import (worker threads, via the built CLI)", () => {
+  it("writes byte-identical output to the single-threaded path and reports bad lines the same way", () => {
+    const dir = tempDir();
+    const lines = readFileSync(sharedData("trajectories", "openhands-output.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean);
+    const file = join(dir, "many.jsonl");
+    // Enough rows for several batches per worker.
+    writeFileSync(file, `${Array.from({ length: 30 }, (_, i) => lines[i % 3]).join("\n")}\n`);
+    const one = join(dir, "one.jsonl");
+    const two = join(dir, "two.jsonl");
+    expect(spawnSync(process.execPath, [CLI, "import", file, "-o", one, "--workers", "1"]).status).toBe(0);
+    const parallel = spawnSync(process.execPath, [CLI, "import", file, "-o", two, "--workers", "2"], {
+      encoding: "utf8",
+    });
+    expect(parallel.status).toBe(0);
+    expect(parallel.stderr).toContain("openhands, 30 trajectories");
+    expect(readFileSync(two)).toEqual(readFileSync(one));
+
+    const broken = join(dir, "broken.jsonl");
+    writeFileSync(broken, `${lines[0]}\n${lines[1]}\n{"instance_id": "x", "history": 3}\n${lines[2]}\n`);
+    const failed = spawnSync(
+      process.execPath,
+      [CLI, "import", broken, "-o", join(dir, "b.jsonl"), "--workers", "2"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toContain(`${broken}:3: field history: history is not a list`);
+    const skipped = spawnSync(
+      process.execPath,
+      [CLI, "import", broken, "-o", join(dir, "s.jsonl"), "--workers", "2", "--skip-invalid"],
+      { encoding: "utf8" },
+    );
+    expect(skipped.status).toBe(0);
+    expect(skipped.stderr).toContain("openhands, 3 trajectories");
+    expect(skipped.stderr).toContain("1 skipped");
+  });
+});
