@@ -95,5 +95,7 @@ export { CODEACT_TOOLS } from "./tools/schemas.js";
 export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
+export * from "./tree/index.js";
+export * from "./pairs/index.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";

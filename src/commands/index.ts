@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { registerCollect } from "./collect.js";
 import { registerImport } from "./import.js";
+import { registerPairs } from "./pairs.js";
 import { registerSchema } from "./schema.js";
 import { registerStats } from "./stats.js";
+import { registerTasks } from "./tasks.js";
+import { registerTree } from "./tree.js";
 import { registerValidate } from "./validate.js";
 import { registerView } from "./view.js";
 
@@ -11,10 +14,13 @@ import { registerView } from "./view.js";
  * (src/commands/<name>.ts) and exports one `register*` function, added here.
  */
 export function registerCommands(program: Command): void {
+  registerTasks(program);
   registerImport(program);
   registerCollect(program);
   registerStats(program);
   registerSchema(program);
   registerValidate(program);
+  registerTree(program);
+  registerPairs(program);
   registerView(program);
 }

@@ -6,7 +6,7 @@ import type { FilterResult } from "./filters.js";
 /**
  * Statistics shaped like the paper's Table 1 (tasks, trajectories after filtering, mean tokens
  * and path length, critical nodes, pairs) plus tree shape figures. `TaskStats` are computed
- * per task (in a worker when parallel) and summed into `CorpusStats`.
+ * per task (in a worker when parallel) and summed into `TreeCorpusStats`.
  */
 export interface TaskStats {
   task_id: string;
@@ -137,7 +137,7 @@ function median(values: number[]): number | null {
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
 
 /** The corpus summary printed by `--json` and stored beside outputs. */
-export interface CorpusStats {
+export interface TreeCorpusStats {
   tasks: number;
   tasks_with_pairs: number;
   trajectories: {
@@ -168,7 +168,7 @@ export interface CorpusStats {
 }
 
 /** Sum task figures into corpus figures. */
-export function corpusStats(tasks: readonly TaskStats[]): CorpusStats {
+export function treeCorpusStats(tasks: readonly TaskStats[]): TreeCorpusStats {
   const sum = (f: (t: TaskStats) => number) => tasks.reduce((acc, t) => acc + f(t), 0);
   const kept = sum((t) => t.kept);
   const divergence = tasks.map((t) => t.first_divergence_depth).filter((d): d is number => d !== null);
