@@ -97,5 +97,19 @@ export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export * from "./tree/index.js";
 export * from "./pairs/index.js";
+export {
+  type BuiltinSelection,
+  builtinTasksDir,
+  loadBuiltinTask,
+  loadBuiltinTasks,
+} from "./builtin/load.js";
+export {
+  applyMutation,
+  MUTATION_KINDS,
+  type Mutation,
+  type MutationKind,
+  mutationsOf,
+} from "./synth/mutate.js";
+export { detectTestCommand, isTestFile, type SynthOptions, type SynthResult, synthesizeTasks } from "./synth/synth.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";

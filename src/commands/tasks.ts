@@ -1,0 +1,116 @@
+import type { Command } from "commander";
+import { loadBuiltinTasks } from "../builtin/load.js";
+import { InputError } from "../errors.js";
+import { writeJsonlAtomic } from "../io/atomic.js";
+import { synthesizeTasks } from "../synth/synth.js";
+
+function positiveInt(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InputError(`expected a whole number, got "${value}"`, { field });
+  return n;
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `sealign tasks list|export|synth`: the built-in suite, and tasks grown from any repository. */
+export function registerTasks(program: Command): void {
+  const tasks = program
+    .command("tasks")
+    .description("the built-in task suite, and task synthesis by bug injection");
+
+  tasks
+    .command("list")
+    .description("list the built-in tasks (id, language, bug kind, tests)")
+    .option("--language <names>", "only these languages (python,javascript)", list)
+    .option("--json", "print JSON")
+    .action(async (options: { language?: string[]; json?: boolean }) => {
+      const all = await loadBuiltinTasks({ languages: options.language });
+      if (options.json) {
+        const rows = all.map((t) => ({
+          instance_id: t.instance_id,
+          language: t.language,
+          bug_kind: (t as Record<string, unknown>).bug_kind,
+          FAIL_TO_PASS: t.FAIL_TO_PASS.length,
+          PASS_TO_PASS: t.PASS_TO_PASS.length,
+        }));
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      for (const t of all) {
+        const kind = String((t as Record<string, unknown>).bug_kind ?? "");
+        process.stdout.write(
+          `${t.instance_id.padEnd(44)} ${String(t.language).padEnd(11)} ${kind.padEnd(28)} ${t.FAIL_TO_PASS.length} fail-to-pass, ${t.PASS_TO_PASS.length} pass-to-pass\n`,
+        );
+      }
+      process.stdout.write(`${all.length} tasks\n`);
+    });
+
+  tasks
+    .command("export")
+    .description("write the built-in tasks as a sealign task file (JSONL, local variant with inline files)")
+    .requiredOption("-o, --out <file>", "output .jsonl")
+    .option("--language <names>", "only these languages (python,javascript)", list)
+    .option("--only <names>", "only tasks whose name contains one of these", list)
+    .option("--limit <n>", "at most this many tasks")
+    .action(async (options: { out: string; language?: string[]; only?: string[]; limit?: string }) => {
+      const selected = await loadBuiltinTasks({
+        languages: options.language,
+        only: options.only,
+        limit: options.limit === undefined ? undefined : positiveInt(options.limit, "--limit"),
+      });
+      await writeJsonlAtomic(options.out, selected);
+      process.stderr.write(`wrote ${selected.length} tasks to ${options.out}\n`);
+    });
+
+  tasks
+    .command("synth")
+    .description(
+      "make tasks from a repository with a test suite by injecting bugs; keeps mutants that make some tests fail and others pass",
+    )
+    .argument("<repo>", "repository folder (git work tree or plain folder)")
+    .requiredOption("-o, --out <file>", "output tasks .jsonl (appended to: rerun to resume)")
+    .option("--test-command <cmd>", "test command run in the repository root (default: detected)")
+    .option("--max-tasks <n>", "keep at most this many tasks", "20")
+    .option("--max-candidates <n>", "try at most this many mutants", "200")
+    .option("--seed <n>", "seed of the candidate order", "0")
+    .option("--timeout <seconds>", "limit of one test run", "60")
+    .option("--name <prefix>", "instance id prefix (default: the folder name)")
+    .option("--unsafe-no-sandbox", "run the tests without bubblewrap")
+    .action(
+      async (
+        repo: string,
+        options: {
+          out: string;
+          testCommand?: string;
+          maxTasks: string;
+          maxCandidates: string;
+          seed: string;
+          timeout: string;
+          name?: string;
+          unsafeNoSandbox?: boolean;
+        },
+      ) => {
+        const result = await synthesizeTasks({
+          repo,
+          out: options.out,
+          testCommand: options.testCommand,
+          maxTasks: positiveInt(options.maxTasks, "--max-tasks"),
+          maxCandidates: positiveInt(options.maxCandidates, "--max-candidates"),
+          seed: positiveInt(options.seed, "--seed"),
+          timeoutMs: positiveInt(options.timeout, "--timeout") * 1000,
+          name: options.name,
+          unsafeNoSandbox: options.unsafeNoSandbox,
+        });
+        const r = result.rejected;
+        process.stderr.write(
+          `synth: ${result.tasks} tasks in ${options.out} (${result.tried} mutants tried this run; rejected: ${r.noFailure} broke no test, ${r.noPass} broke every test, ${r.timedOut} timed out, ${r.notParsed} unreadable output)\n`,
+        );
+        if (result.tasks === 0) process.exitCode = 1;
+      },
+    );
+}
