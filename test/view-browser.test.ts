@@ -1,0 +1,293 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Catalog } from "../src/view/catalog.js";
+import { startViewServer, type ViewServer } from "../src/view/server.js";
+import { CLI, REPO_ROOT, tempDir } from "./helpers/paths.js";
+import { FIXTURE_TASKS, writeFixtureRun } from "./helpers/view-fixture.js";
+
+/**
+ * Browser tests: Debian's chromium (installed by scripts/setup-browser.sh) driven by
+ * playwright-core opens every page of the viewer on the hand-made fixture run and clicks
+ * through overview -> task -> trajectory -> tree -> critical node -> pair. Screenshots go to
+ * test-output/view/.
+ */
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(REPO_ROOT, "test-output", "view");
+
+let run: string;
+let server: ViewServer;
+let context: BrowserContext;
+let page: Page;
+
+async function ready(p: Page): Promise<void> {
+  await p.waitForFunction(() => document.body.dataset.ready === "1");
+}
+
+async function go(p: Page, hash: string): Promise<void> {
+  if (!p.url().startsWith(server.url)) {
+    await p.goto(`${server.url}${hash}`);
+    return ready(p);
+  }
+  await p.evaluate((h) => {
+    document.body.dataset.ready = "0";
+    location.hash = h;
+  }, hash);
+  await ready(p);
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/** A synthetic 500-node tree record (a test double of the tree stage's output). */
+function bigTree(taskId: string) {
+  const nodes = [
+    {
+      id: "root",
+      parent: null,
+      key: "root",
+      visits: 250,
+      successes: 100,
+      depth: 0,
+      critical: true,
+      trajectory_ids: [] as string[],
+    },
+  ];
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let i = 1; i < 500; i++) {
+    const parent = nodes[Math.floor(rand() * Math.min(i, 120))]!;
+    const visits = Math.max(1, Math.floor(parent.visits * (0.2 + 0.5 * rand())));
+    nodes.push({
+      id: `n${i}`,
+      parent: parent.id,
+      key: `execute_bash({"command":"step ${i}"})`,
+      visits,
+      successes: Math.floor(visits * rand()),
+      depth: parent.depth + 1,
+      critical: rand() < 0.05,
+      trajectory_ids: [],
+    });
+  }
+  return { schema_version: "sealign.tree/1", task_id: taskId, nodes };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: run scripts/setup-browser.sh (as root it installs Debian's chromium)`,
+    );
+  }
+  await mkdir(SHOTS, { recursive: true });
+  run = tempDir("sealign-view-browser-");
+  await writeFixtureRun(run);
+  await mkdir(join(run, "big"), { recursive: true });
+  await writeFile(join(run, "big", "tree.json"), JSON.stringify(bigTree("synthetic-500")));
+  server = await startViewServer(await Catalog.open([run]));
+  context = await chromium.launchPersistentContext(tempDir("sealign-chromium-profile-"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: { width: 1400, height: 900 },
+  });
+  page = await context.newPage();
+  page.on("pageerror", (error) => {
+    throw error;
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+describe("viewer in chromium", () => {
+  it("overview: totals, runs side by side, charts, task list", async () => {
+    await page.goto(server.url);
+    await ready(page);
+    const totals = await page.locator("#totals").innerText();
+    expect(totals).toContain("21"); // trajectories
+    expect(totals).toMatch(/42\.9%/); // 9 of 21 resolved
+    expect(totals).toMatch(/14\.3%/); // 3 of 21 empty patch, 3 stuck
+    await expect.poll(() => page.locator("#runs tbody tr").count()).toBe(2);
+    const runs = await page.locator("#runs").innerText();
+    expect(runs).toContain("base-run");
+    expect(runs).toContain("aligned-run");
+    expect(runs).toMatch(/aligned-run\s+sealign-7b\s+9\s+3\s+66\.7%/);
+    expect(await page.locator("svg.chart").count()).toBe(3);
+    await page.locator(".task-row[data-task]").first().waitFor();
+    // The three HumanEvalFix tasks and the synthetic 500-node tree's task.
+    expect(await page.locator(".task-row[data-task]").count()).toBe(4);
+    expect(await page.locator(".reports details").count()).toBe(1);
+    await shot("1-overview");
+  });
+
+  it("overview: the task filter narrows the list", async () => {
+    await page.fill("#task-filter", "python-2");
+    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(1);
+    await page.fill("#task-filter", "");
+    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(4);
+  });
+
+  it("task -> trajectory: conversation, folded observations, highlighted diff, outcome", async () => {
+    await page.click(`.task-row[data-task="${FIXTURE_TASKS[0]}"] a`);
+    await ready(page);
+    await page.locator(".traj-row[data-id]").first().waitFor();
+    expect(await page.locator(".traj-row[data-id]").count()).toBe(7);
+    await page.selectOption("#outcome-filter", "true");
+    await expect.poll(() => page.locator(".traj-row[data-id]").count()).toBe(3);
+    await shot("2-task");
+    await page.click(`.traj-row[data-id="aligned-run/${FIXTURE_TASKS[0]}/1"] a`);
+    await ready(page);
+    const facts = await page.locator("#facts").innerText();
+    expect(facts).toMatch(/resolved/);
+    expect(facts).toMatch(/finished/);
+    expect(facts).toContain("sealign-7b");
+    expect(await page.locator(".msg.assistant").count()).toBe(5);
+    expect(await page.locator(".call-name").allInnerTexts()).toEqual([
+      "⚙ str_replace_editor",
+      "⚙ execute_bash",
+      "⚙ str_replace_editor",
+      "⚙ execute_bash",
+      "⚙ finish",
+    ]);
+    // The viewed file is a long observation: folded, and unfolds on click.
+    const fold = page.locator(".msg.tool details.fold").first();
+    expect(await fold.getAttribute("open")).toBeNull();
+    await fold.locator("summary").click();
+    expect(await fold.getAttribute("open")).not.toBeNull();
+    expect(await page.locator(".diff .dl.add").innerText()).toContain("distance = abs(elem - elem2)");
+    expect(await page.locator(".diff .dl.del .tok-kw").count()).toBeGreaterThanOrEqual(0);
+    expect(await page.locator(".diff .tok-kw").count()).toBeGreaterThan(0);
+    await shot("3-trajectory");
+  });
+
+  it("a stuck trajectory shows its exit reason and the empty patch", async () => {
+    await go(page, `#/trajectory/${encodeURIComponent(`base-run/${FIXTURE_TASKS[1]}/3`)}`);
+    expect(await page.locator("#facts").innerText()).toMatch(/stuck in loop\s+yes/);
+    expect(await page.locator(".page").innerText()).toContain("empty patch: no file changed");
+  });
+
+  it("tree -> critical node -> pair side by side", async () => {
+    await go(page, `#/task/${FIXTURE_TASKS[0]}`);
+    await page.click("text=trajectory tree");
+    await ready(page);
+    const nodes = page.locator(".tree-svg .node");
+    expect(await nodes.count()).toBe(12); // root, 2 shared steps, then fix / wrong fix / stuck: 3 steps each
+    expect(await page.locator('.tree-svg .node[data-critical="1"]').count()).toBe(1);
+    await shot("4-tree");
+    // Zoom changes the transform; panning moves it.
+    const layer = page.locator(".tree-layer");
+    const before = await layer.getAttribute("transform");
+    await page.locator(".tree-svg").hover();
+    await page.mouse.wheel(0, -300);
+    await expect.poll(() => layer.getAttribute("transform")).not.toBe(before);
+    const scale = (t: string | null) => Number(/scale\(([\d.]+)\)/.exec(t ?? "")?.[1]);
+    expect(scale(await layer.getAttribute("transform"))).toBeGreaterThan(scale(before) * 1.1);
+    await page.click("text=fit");
+    expect(scale(await layer.getAttribute("transform"))).toBeCloseTo(scale(before), 2);
+    // Clicking a plain node shows its action and the paths through it.
+    await page.locator('.tree-svg .node[data-critical="0"] circle').nth(1).click();
+    expect(await page.locator("#node-panel").innerText()).toMatch(/paths through this node/);
+    // Clicking the critical node shows its pair: shared prefix, chosen vs rejected.
+    await page.click('.tree-svg .node[data-critical="1"] circle:not(.crit-ring)');
+    await page.locator("#pair-inline .pair-view").waitFor();
+    const panel = await page.locator("#node-panel").innerText();
+    expect(panel).toMatch(/critical node/);
+    expect(panel).toMatch(/2 critical pairs/);
+    expect(await page.locator("#pair-inline .side.chosen").innerText()).toContain("abs(elem - elem2)");
+    expect(await page.locator("#pair-inline .side.rejected").innerText()).toMatch(
+      /elem2 - elem|python3 main\.py/,
+    );
+    expect(await page.locator("#pair-inline details.prefix > summary").innerText()).toMatch(
+      /shared prefix: 6 messages, 2 actions/,
+    );
+    await shot("5-tree-critical-pair");
+    // Collapse the critical node's subtree: its descendants disappear and a +N badge shows.
+    await page.click("#node-panel .collapse-btn");
+    await expect.poll(() => nodes.count()).toBe(3);
+    expect(await page.locator(".tree-svg .nmore").textContent()).toBe("+9");
+  });
+
+  it("pairs page: search and filters, then a pair side by side", async () => {
+    await go(page, "#/pairs");
+    await page.locator(".pair-row[data-id]").first().waitFor();
+    expect(await page.locator(".pair-row[data-id]").count()).toBe(6);
+    await page.fill("#pair-q", "abs(elem");
+    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(2);
+    await page.fill("#pair-q", "");
+    await page.selectOption("#pair-tool", "execute_bash");
+    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(3);
+    await page.fill("#pair-gap", "1");
+    await expect.poll(() => page.locator("#pair-count").innerText()).toMatch(/of 6 pairs/);
+    await shot("6-pairs");
+    await page.locator(".pair-row[data-id] .pv a").first().click();
+    await ready(page);
+    expect(await page.locator(".sides .side").count()).toBe(2);
+    expect(await page.locator(".side.chosen h3").innerText()).toMatch(/score 1\.00/i);
+    await shot("7-pair");
+  });
+
+  it("a 500-node tree draws every node and stays usable", async () => {
+    await go(page, "#/tree/synthetic-500");
+    expect(await page.locator(".tree-svg .node").count()).toBe(500);
+    await page.click('.tree-svg .node[data-id="root"]');
+    expect(await page.locator("#node-panel").innerText()).toMatch(/visits\s+250/);
+    await shot("8-tree-500");
+  });
+
+  it("unknown ids and routes show an error, not a blank page", async () => {
+    await go(page, "#/trajectory/nope");
+    expect(await page.locator(".error").innerText()).toContain("no trajectory nope");
+    await go(page, "#/nowhere");
+    expect(await page.locator(".error").innerText()).toContain("no page");
+  });
+});
+
+describe("sealign view (CLI)", () => {
+  it("serves a run folder on 127.0.0.1 and stops on SIGTERM; bad input exits 2", async () => {
+    const child = spawn(process.execPath, [CLI, "view", run, "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("\n")) resolve(out.trim());
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const overview = await (await fetch(`${url}api/overview`)).json();
+    expect(overview.total.trajectories).toBe(21);
+    child.kill("SIGTERM");
+    expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);
+
+    const bad = spawn(process.execPath, [CLI, "view", join(run, "missing")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    bad.stderr.on("data", (d) => {
+      err += d;
+    });
+    expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
+    expect(err).toMatch(/missing: no such file or folder/);
+  });
+});
