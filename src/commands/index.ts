@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerCollect } from "./collect.js";
+import { registerEval } from "./eval.js";
 import { registerImport } from "./import.js";
 import { registerPairs } from "./pairs.js";
 import { registerSchema } from "./schema.js";
@@ -22,5 +23,6 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerTree(program);
   registerPairs(program);
+  registerEval(program);
   registerView(program);
 }

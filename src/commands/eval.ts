@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { evaluate } from "../eval/run.js";
+
+/** `sealign eval RUN... [--compare BASELINE] [-o OUT]` */
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description(
+      "measure runs as the paper does (resolved, empty patch, stuck, invalid patch, tool errors, turns, tokens, cost, time), compare them with a baseline, draw charts",
+    )
+    .argument("<runs...>", "run folders (collect or validate output) or trajectory files")
+    .option(
+      "--compare <baseline>",
+      "baseline run; deltas of the other runs are against it (default: the first run)",
+    )
+    .option("--name <names...>", "display names, in order (baseline first when --compare is given)")
+    .option("-o, --out <dir>", "where eval.json, eval.md and the charts go", "sealign-eval")
+    .option("--json", "print the comparison as JSON instead of Markdown")
+    .option("--no-png", "write SVG charts only")
+    .option("--skip-invalid", "skip bad trajectory records (counted in eval.json) instead of stopping")
+    .action(
+      async (
+        runs: string[],
+        options: {
+          compare?: string;
+          name?: string[];
+          out: string;
+          json?: boolean;
+          png: boolean;
+          skipInvalid?: boolean;
+        },
+      ) => {
+        const result = await evaluate({
+          runs,
+          compare: options.compare,
+          names: options.name,
+          out: options.out,
+          png: options.png,
+          skipInvalid: options.skipInvalid,
+        });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(result.comparison, null, 2)}\n` : result.markdown,
+        );
+        process.stderr.write(`eval: wrote ${result.files.join(", ")}\n`);
+      },
+    );
+}
