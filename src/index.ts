@@ -11,10 +11,18 @@ export {
   runEpisodeTimed,
 } from "./agent/episode.js";
 export { openHandsStuckLabels, paperStuck, STUCK_LABELS } from "./agent/stuck.js";
+export {
+  type BuiltinSelection,
+  builtinTasksDir,
+  loadBuiltinTask,
+  loadBuiltinTasks,
+} from "./builtin/load.js";
+export * from "./charts/index.js";
 export { episodeSeed, type RunManifest } from "./collect/manifest.js";
 export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
 export { type CollectOptions, type CollectSummary, collect } from "./collect/run.js";
 export { EXIT, InputError } from "./errors.js";
+export * from "./eval/index.js";
 export {
   detectImporter,
   IMPORT_FORMATS,
@@ -33,6 +41,7 @@ export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.j
 export { type Line, openDecompressed, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
+export * from "./pairs/index.js";
 export {
   episodePrompts,
   loadPromptTemplates,
@@ -89,20 +98,6 @@ export {
   StatsCollector,
   trajectoryTokens,
 } from "./stats/corpus.js";
-export { loadTasks } from "./tasks/load.js";
-export type { ToolObservation } from "./tools/observation.js";
-export { CODEACT_TOOLS } from "./tools/schemas.js";
-export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
-export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
-export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
-export * from "./tree/index.js";
-export * from "./pairs/index.js";
-export {
-  type BuiltinSelection,
-  builtinTasksDir,
-  loadBuiltinTask,
-  loadBuiltinTasks,
-} from "./builtin/load.js";
 export {
   applyMutation,
   MUTATION_KINDS,
@@ -110,6 +105,20 @@ export {
   type MutationKind,
   mutationsOf,
 } from "./synth/mutate.js";
-export { detectTestCommand, isTestFile, type SynthOptions, type SynthResult, synthesizeTasks } from "./synth/synth.js";
+export {
+  detectTestCommand,
+  isTestFile,
+  type SynthOptions,
+  type SynthResult,
+  synthesizeTasks,
+} from "./synth/synth.js";
+export { loadTasks } from "./tasks/load.js";
+export type { ToolObservation } from "./tools/observation.js";
+export { CODEACT_TOOLS } from "./tools/schemas.js";
+export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
+export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
+export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
+export * from "./tree/index.js";
+export * from "./validate/index.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";
