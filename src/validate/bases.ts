@@ -25,6 +25,14 @@ export class BasePool {
     this.pending.set(taskId, (this.pending.get(taskId) ?? 0) + count);
   }
 
+  /**
+   * True when this is the only validation left for a task whose base is not built yet: it may
+   * then run in the base itself (no copy), which `release` removes afterwards.
+   */
+  soleUse(taskId: string): boolean {
+    return (this.pending.get(taskId) ?? 0) === 1 && !this.bases.has(taskId);
+  }
+
   get(task: Task): Promise<BaseWorkspace> {
     let base = this.bases.get(task.instance_id);
     if (!base) {

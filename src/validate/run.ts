@@ -173,9 +173,11 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       try {
         const hit = cache ? await cache.get(key) : null;
         if (hit) return hit;
+        const inPlace = bases.soleUse(task.instance_id);
         const base = await bases.get(task);
         counts.testsRun++;
         const fresh = await validateOne(task, item.patch!, base, {
+          inPlace,
           timeoutMs,
           parser,
           testCommand: options.testCommand,

@@ -47,6 +47,11 @@ export interface ValidateOneOptions {
   workRoot?: string;
   limits?: SandboxLimits;
   unsafeNoSandbox?: boolean;
+  /**
+   * Validate in the base itself instead of a copy: for the last use of a base that is thrown
+   * away afterwards (the caller removes it), which saves the copy.
+   */
+  inPlace?: boolean;
 }
 
 /** Where the JUnit file is written, inside the workspace. */
@@ -129,7 +134,9 @@ export async function validateOne(
   const scratch = await mkdtemp(join(tmpdir(), "sealign-validate-"));
   let workspace: string | null = null;
   try {
-    workspace = await cloneWorkspace(base, { root: options.workRoot, name: task.instance_id });
+    workspace = options.inPlace
+      ? base.dir
+      : await cloneWorkspace(base, { root: options.workRoot, name: task.instance_id });
     const patchFile = join(scratch, "model.patch");
     await writeFile(patchFile, patch.endsWith("\n") ? patch : `${patch}\n`);
     const applied = await applyPatch(workspace, patchFile);
@@ -188,6 +195,6 @@ export async function validateOne(
     return { report, log: log.join("\n") };
   } finally {
     await rm(scratch, { recursive: true, force: true });
-    if (workspace) await removeWorkspace(workspace);
+    if (workspace && !options.inPlace) await removeWorkspace(workspace);
   }
 }
