@@ -74,3 +74,6 @@ export async function createProvider(spec: string, options: ProviderOptions = {}
 registerProvider("openai", async (rest, options) =>
   (await import("./openai.js")).createOpenAIProvider(rest, options),
 );
+registerProvider("embedded", async (rest, options) =>
+  (await import("./embedded.js")).createEmbeddedProvider(rest, options),
+);
