@@ -117,6 +117,10 @@ export const TestReportSchema = z
     log_path: z.string().optional(),
     /** True when this verdict came from the validation cache. */
     cached: z.boolean().default(false),
+    /** Which parser read the test log: junit, pytest, unittest, node or exit-code; null when no test ran. */
+    parser: z.string().nullable().default(null),
+    /** A failure of the validation harness itself (not of the patch); the verdict is then unknown. */
+    error: z.string().nullable().default(null),
   })
   .passthrough();
 export type TestReport = z.infer<typeof TestReportSchema>;
