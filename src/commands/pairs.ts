@@ -20,6 +20,7 @@ export interface TreeCliOptions {
   workers?: number;
   order: "auto" | "sorted" | "unsorted";
   skipInvalid?: boolean;
+  fast?: boolean;
   json?: boolean;
   progress: boolean;
 }
@@ -82,6 +83,7 @@ export function addTreeOptions(command: Command): Command {
         .default("auto"),
     )
     .option("--skip-invalid", "skip bad records and report them instead of stopping at the first")
+    .option("--fast", "check records structurally instead of full schema validation (docs/tree.md)")
     .option("--json", "print the statistics as JSON on stdout")
     .option("--no-progress", "no progress lines on stderr");
 }
@@ -212,6 +214,7 @@ export function registerPairs(program: Command): void {
         {
           analyse: { ...analyse, provenance },
           skipInvalid: o.skipInvalid === true,
+          validation: o.fast ? "light" : "full",
           output: { pairs: true, ablation: ablationOut !== null, tree: false },
           workers: o.workers,
           order: o.order,

@@ -50,6 +50,7 @@ export function registerTree(program: Command): void {
       {
         analyse: { ...analyse, provenance },
         skipInvalid: o.skipInvalid === true,
+        validation: o.fast ? "light" : "full",
         output: { pairs: false, ablation: false, tree: true },
         workers: o.workers,
         order: o.order,

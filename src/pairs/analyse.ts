@@ -63,7 +63,8 @@ export function analyseTask(
   options: AnalyseOptions = {},
 ): TaskAnalysis {
   const keyOptions = { keyThought: options.tree?.keyThought ?? false };
-  const views = trajectories.map((t, i) => new TrajectoryView(t, i, keyOptions));
+  const promptCache = new Map<string, string>();
+  const views = trajectories.map((t, i) => new TrajectoryView(t, i, keyOptions, promptCache));
   const filtered = filterTrajectories(views, options.filters);
   const tree = new TaskTree(taskId, { merge: options.tree?.merge ?? "observation" });
   for (const view of filtered.kept) tree.add(view);

@@ -2,6 +2,7 @@ import { InputError } from "../errors.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parseTrajectory } from "../schema/validate.js";
 import { type AnalyseOptions, analyseTask } from "./analyse.js";
+import { lightTrajectory } from "./light.js";
 import { lineNumbersAt, PlainFile } from "./lines.js";
 import type { TaskStats } from "./stats.js";
 
@@ -19,6 +20,8 @@ export interface EngineOptions {
   analyse: AnalyseOptions;
   /** Count and pass over invalid records instead of stopping at the first. */
   skipInvalid: boolean;
+  /** `full` zod validation (default) or the `light` structural check of light.ts (`--fast`). */
+  validation?: "full" | "light";
   /** Which outputs to render as text. */
   output: { pairs: boolean; ablation: boolean; tree: boolean };
 }
@@ -112,7 +115,7 @@ function readRecord(
     return invalid(new InputError(`malformed JSON: ${(error as Error).message}`));
   }
   try {
-    return parseTrajectory(value);
+    return options.validation === "light" ? lightTrajectory(value) : parseTrajectory(value);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return invalid(error);
@@ -142,21 +145,23 @@ class Unsorted extends Error {
   }
 }
 
-/** The task of the last valid record before `start` (the task the previous segment ends with). */
+/**
+ * The task of the last valid record that starts before `start`: the task the previous segment
+ * ends with (and finishes past its end). `start` may fall inside that record.
+ */
 function taskBefore(file: PlainFile, start: number): string | null {
-  let end = start;
-  while (end > 0) {
-    const lineStart = file.lineStartBefore(end);
-    const text = file.text(lineStart, end - 1 - lineStart);
-    end = lineStart;
-    try {
-      const value = JSON.parse(text) as { task_id?: unknown };
-      if (typeof value?.task_id === "string") return value.task_id;
-    } catch {
-      // Blank or invalid: the segment that owns it reports it; keep looking back.
-    }
+  // The record holding byte start - 1, then earlier ones while they are blank or invalid.
+  let lineStart = file.lineStartBefore(start);
+  let lineEnd = file.read(start - 1, 1)[0] === 10 ? start - 1 : file.findNewline(start);
+  if (lineEnd === -1) lineEnd = file.size;
+  for (;;) {
+    const taskId = taskIdOf(file.text(lineStart, lineEnd - lineStart));
+    if (taskId !== null) return taskId;
+    if (lineStart === 0) return null;
+    // Blank or invalid: the segment that owns it reports it; keep looking back.
+    lineEnd = lineStart - 1;
+    lineStart = file.lineStartBefore(lineStart);
   }
-  return null;
 }
 
 /** The task id of a record, without validating the rest (for ownership checks past `end`). */

@@ -42,21 +42,24 @@ export function resolveFilterOptions(options: FilterOptions = {}): Required<Filt
 }
 
 /**
- * A cheap fingerprint that equal trajectories share: the assistant messages (small) and the
- * length of every message's content. Only trajectories with equal fingerprints are compared
- * in full.
+ * A cheap fingerprint that equal trajectories share: outcome, message count and the length of
+ * every message's text and tool arguments. Only trajectories with equal fingerprints are
+ * compared in full.
  */
 function fingerprint(view: TrajectoryView): string {
-  const parts: unknown[] = [view.resolved, view.trajectory.messages.length];
-  for (const message of view.trajectory.messages) {
-    if (message.role === "assistant") parts.push(message);
-    else
-      parts.push(
-        message.role,
-        typeof message.content === "string" ? message.content.length : message.content,
-      );
+  let lengths = 0;
+  let weighted = 0;
+  const messages = view.trajectory.messages;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as (typeof messages)[number];
+    let n =
+      typeof message.content === "string" ? message.content.length : JSON.stringify(message.content).length;
+    if (message.role === "assistant")
+      for (const call of message.tool_calls ?? []) n += call.function.arguments.length + 1;
+    lengths += n;
+    weighted = (weighted * 31 + n) % 2147483647;
   }
-  return JSON.stringify(parts);
+  return `${view.resolved}:${messages.length}:${lengths}:${weighted}`;
 }
 
 /** Apply the filters to one task's trajectories (input order is kept). */

@@ -277,6 +277,7 @@ export async function runCorpus(
   const engine: EngineOptions = {
     analyse: options.analyse,
     skipInvalid: options.skipInvalid,
+    validation: options.validation ?? "full",
     output: options.output,
   };
   const totalBytes = paths.reduce((n, p) => n + statSync(p).size, 0);

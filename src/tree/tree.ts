@@ -45,6 +45,8 @@ export class TreeNode {
   /** True while the single trajectory here has an unexpanded continuation. */
   pending = false;
   private observationHash: string | undefined;
+  /** Raw observation hashes known to normalise to this node's hash. */
+  private rawHashes: Set<string> | undefined;
   private nodeId: string | undefined;
   private readonly tree: TaskTree;
 
@@ -83,6 +85,17 @@ export class TreeNode {
   /** Set when the hash is already known (avoids recomputing it). */
   setObservation(hash: string): void {
     this.observationHash = hash;
+  }
+
+  /** True when observations hashing to `raw` (unnormalised) are known to belong here. */
+  hasRawObservation(raw: string): boolean {
+    this.rawHashes ??= new Set([this.representative.rawObservation(this.depth - 1)]);
+    return this.rawHashes.has(raw);
+  }
+
+  addRawObservation(raw: string): void {
+    this.hasRawObservation(raw);
+    this.rawHashes?.add(raw);
   }
 
   /**
@@ -208,8 +221,16 @@ export class TaskTree {
     if (list && this.merge === "action") return list[0] as TreeNode;
     let hash: string | undefined;
     if (list) {
+      // Identical raw output needs no normalisation; only a mismatch is normalised and compared.
+      const raw = view.rawObservation(d);
+      for (const candidate of list) if (candidate.hasRawObservation(raw)) return candidate;
       hash = view.observation(d);
-      for (const candidate of list) if (candidate.observation === hash) return candidate;
+      for (const candidate of list) {
+        if (candidate.observation === hash) {
+          candidate.addRawObservation(raw);
+          return candidate;
+        }
+      }
     } else {
       list = [];
       node.byKey.set(key, list);

@@ -2,7 +2,7 @@ import { contentText } from "../schema/content.js";
 import { type Step, steps } from "../schema/steps.js";
 import type { Message, Trajectory } from "../schema/trajectory.js";
 import { type ActionKeyOptions, actionKey } from "./keys.js";
-import { normaliseObservation, observationHash, shortHash } from "./observation.js";
+import { normaliseObservation, observationHash, rawObservationHash, shortHash } from "./observation.js";
 
 /**
  * A trajectory as the tree sees it: its steps, its outcome, and its action keys and
@@ -19,9 +19,22 @@ export class TrajectoryView {
   private readonly keyOptions: ActionKeyOptions;
   private readonly keys: (string | undefined)[];
   private readonly observations: (string | undefined)[];
+  private readonly rawObservations: (string | undefined)[];
   private prompt: string | undefined;
 
-  constructor(trajectory: Trajectory, index: number, keyOptions: ActionKeyOptions = {}) {
+  private readonly promptCache: Map<string, string> | undefined;
+
+  /**
+   * `promptCache` (shared by a task's views) maps a raw prompt hash to its normalised key, so
+   * that a prompt repeated by every sample is normalised once.
+   */
+  constructor(
+    trajectory: Trajectory,
+    index: number,
+    keyOptions: ActionKeyOptions = {},
+    promptCache?: Map<string, string>,
+  ) {
+    this.promptCache = promptCache;
     this.trajectory = trajectory;
     this.index = index;
     this.steps = steps(trajectory);
@@ -29,6 +42,7 @@ export class TrajectoryView {
     this.keyOptions = keyOptions;
     this.keys = new Array(this.steps.length);
     this.observations = new Array(this.steps.length);
+    this.rawObservations = new Array(this.steps.length);
   }
 
   get id(): string {
@@ -55,6 +69,16 @@ export class TrajectoryView {
     if (hash === undefined) {
       hash = observationHash(this.step(i));
       this.observations[i] = hash;
+    }
+    return hash;
+  }
+
+  /** Hash of step `i`'s observations as they are (a cheap first comparison). */
+  rawObservation(i: number): string {
+    let hash = this.rawObservations[i];
+    if (hash === undefined) {
+      hash = rawObservationHash(this.step(i));
+      this.rawObservations[i] = hash;
     }
     return hash;
   }
