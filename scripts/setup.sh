@@ -10,6 +10,8 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v git >/dev/null || need_apt+=(git)
 command -v patch >/dev/null || need_apt+=(patch)
 command -v zstd >/dev/null || need_apt+=(zstd)
+# eval renders its charts to PNG with resvg, which needs a font for the text.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ "${SEALIGN_SKIP_APT:-0}" != "1" ] && [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "setup: installing ${need_apt[*]} (Debian packages)"
