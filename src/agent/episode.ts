@@ -153,7 +153,7 @@ export async function runEpisodeTimed(
 
     let turn = 0;
     loop: for (; turn < maxTurns; turn++) {
-      if (signal.aborted) {
+      if (signal.aborted || Date.now() >= started + wallClockMs) {
         exitReason = "time_limit";
         exitDetail = options.signal?.aborted ? "aborted" : `wall-clock limit of ${wallClockMs} ms`;
         break;
@@ -207,7 +207,7 @@ export async function runEpisodeTimed(
       for (const call of calls) {
         let observation: Awaited<ReturnType<Toolbox["call"]>>;
         try {
-          observation = await toolbox.call(call);
+          observation = await toolbox.call(call, { deadline: started + wallClockMs });
         } catch (error) {
           exitReason = "sandbox_error";
           exitDetail = `${call.function.name}: ${(error as Error).message}`;

@@ -121,6 +121,11 @@ export class PersistentShell {
     return shell;
   }
 
+  /** How long the running command has run (0 when idle). */
+  get runningForMs(): number {
+    return this.commandStartedAt === null ? 0 : Date.now() - this.commandStartedAt;
+  }
+
   /** True while a command is running. */
   get busy(): boolean {
     return this.commandStartedAt !== null;

@@ -56,14 +56,20 @@ export class BashTool {
   /** How the process limit is enforced (known once the shell has started). */
   pidsLimit: PidsLimitMechanism | null = null;
 
-  async execute(args: Record<string, unknown>): Promise<ToolObservation> {
+  /**
+   * Run one execute_bash call. `deadline` (epoch ms) is the episode's wall-clock end: no command
+   * may outlive it, whatever the per-command limit.
+   */
+  async execute(args: Record<string, unknown>, deadline?: number): Promise<ToolObservation> {
     const command = String(args.command ?? "");
     const isInput = args.is_input === "true" || args.is_input === true;
     const timeoutS = typeof args.timeout === "number" && args.timeout > 0 ? args.timeout : null;
+    const elapsed = this.shell?.busy ? this.shell.runningForMs : 0;
+    const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
+    const hardTimeoutMs = Math.max(1, Math.min(this.limits.hardTimeoutMs, elapsed + remaining));
     const limits = {
-      softTimeoutMs:
-        timeoutS !== null ? Math.min(timeoutS * 1000, this.limits.hardTimeoutMs) : this.limits.softTimeoutMs,
-      hardTimeoutMs: this.limits.hardTimeoutMs,
+      softTimeoutMs: Math.min(timeoutS !== null ? timeoutS * 1000 : this.limits.softTimeoutMs, hardTimeoutMs),
+      hardTimeoutMs,
     };
     const started = Date.now();
     try {
@@ -102,7 +108,7 @@ export class BashTool {
       } else {
         result = await shell.run(command, limits);
       }
-      return this.observe(result, note, limits.softTimeoutMs);
+      return this.observe(result, note, limits.softTimeoutMs, limits.hardTimeoutMs);
     } finally {
       this.commandMs += Date.now() - started;
     }
@@ -110,13 +116,13 @@ export class BashTool {
 
   private everStarted = false;
 
-  private observe(result: ShellResult, note: string, softMs: number): ToolObservation {
+  private observe(result: ShellResult, note: string, softMs: number, hardMs: number): ToolObservation {
     const output = truncateMiddle(result.output, this.limits.maxOutputChars, result.droppedChars);
     let status: string;
     if (result.running) {
       status = `[The command has no new output after ${Math.round(softMs / 1000)} seconds. You may wait longer to see additional output by sending empty command '', send other commands to interact with the current process, send keys ("C-c", "C-z", "C-d") to interrupt/kill the previous command before sending your new command, or use the timeout parameter in execute_bash for future commands.]`;
     } else if (result.killed) {
-      status = `[The command timed out after ${Math.round(this.limits.hardTimeoutMs / 1000)} seconds and was killed.]`;
+      status = `[The command timed out after ${Math.round(hardMs / 1000)} seconds and was killed.]`;
     } else if (result.shellExited) {
       status =
         "[The shell exited; a new one will be started for the next command (working directory and environment are reset).]";

@@ -34,12 +34,12 @@ export class Toolbox {
   }
 
   /** Run one tool call; malformed calls come back as tool-error observations, never as throws. */
-  async call(call: ToolCall): Promise<ToolObservation> {
+  async call(call: ToolCall, options: { deadline?: number } = {}): Promise<ToolObservation> {
     const parsed = parseToolCall(call, this.tools);
     if (!parsed.ok) return { content: `ERROR: ${parsed.error}`, isError: true, toolError: true };
     switch (parsed.name) {
       case "execute_bash":
-        return this.bash.execute(parsed.args);
+        return this.bash.execute(parsed.args, options.deadline);
       case "str_replace_editor":
         return this.editor.execute(parsed.args);
       case "think":
