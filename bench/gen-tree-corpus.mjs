@@ -160,7 +160,14 @@ while (bytes < targetBytes) {
       } else {
         const total = node.children.reduce((n, c) => n + c.visits + 1, 0);
         let r = random() * total;
-        next = node.children.find((c) => (r -= c.visits + 1) < 0) ?? node.children[0];
+        next = node.children[node.children.length - 1];
+        for (const child of node.children) {
+          r -= child.visits + 1;
+          if (r < 0) {
+            next = child;
+            break;
+          }
+        }
       }
       next.visits++;
       node = next;

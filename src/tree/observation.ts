@@ -33,8 +33,8 @@ const VOLATILE = new RegExp(
       String.raw`|(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)` +
       String.raw`|(\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)` +
       String.raw`|(\d+m\d+(?:\.\d+)?s|\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?))` +
-      String.raw`|(0x[0-9a-fA-F]{6,})` +
-      String.raw`|(tmp[a-z0-9_]{8})` +
+      "|(0x[0-9a-fA-F]{6,})" +
+      "|(tmp[a-z0-9_]{8})" +
       String.raw`|(pid|PID|Pid|process|Process)(\s*[=:]?\s*)\d+)\b`,
     String.raw`^(\[\d+\][ \t]+\d+)$`,
     String.raw`((?:\/private)?\/var\/folders\/[^\s'"\x60]*|\/(?:var\/)?tmp\/[^\s'"\x60]*)`,

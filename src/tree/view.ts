@@ -109,11 +109,20 @@ export class TrajectoryView {
     if (this.prompt === undefined) {
       const end =
         this.steps.length > 0 ? (this.steps[0] as Step).messageIndex : this.trajectory.messages.length;
-      const prompt = this.trajectory.messages
-        .slice(0, end)
-        .map((m) => [m.role, normaliseObservation(contentText(m.content))]);
+      const messages = this.trajectory.messages.slice(0, end);
       const tools = this.trajectory.tools.map((t) => t.function.name).sort();
-      this.prompt = shortHash(JSON.stringify([tools, prompt]));
+      // Samples of one task nearly always share the prompt byte for byte: normalise it once.
+      const raw = this.promptCache
+        ? shortHash(JSON.stringify([tools, messages.map((m) => [m.role, m.content])]))
+        : "";
+      const known = this.promptCache?.get(raw);
+      if (known !== undefined) {
+        this.prompt = known;
+      } else {
+        const prompt = messages.map((m) => [m.role, normaliseObservation(contentText(m.content))]);
+        this.prompt = shortHash(JSON.stringify([tools, prompt]));
+        this.promptCache?.set(raw, this.prompt);
+      }
     }
     return this.prompt;
   }
