@@ -7,7 +7,7 @@ import { Catalog } from "../src/view/catalog.js";
 import { indexJsonl, parseJsonLine, readRecordAt } from "../src/view/line-index.js";
 import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "../src/view/queries.js";
 import { startViewServer } from "../src/view/server.js";
-import { isStuck } from "../src/view/summaries.js";
+import { summarizeTrajectory } from "../src/view/summaries.js";
 import { tempDir } from "./helpers/paths.js";
 import { FIXTURE_TASKS, fixtureTrajectories, writeFixtureRun } from "./helpers/view-fixture.js";
 
@@ -89,9 +89,9 @@ describe("catalog over a run folder", () => {
     expect(await catalog.trajectory("no-such-id")).toBeUndefined();
   });
 
-  it("filters pairs by task, gap, depth and tool, and matches a node path", () => {
+  it("filters pairs by task, gap, depth and tool, and matches a node path", async () => {
     const all = viewPairs(catalog);
-    expect(all.total).toBeGreaterThanOrEqual(3);
+    expect(all.total).toBe(3);
     expect(all.tools).toContain("str_replace_editor");
     const task = FIXTURE_TASKS[2]!;
     const mine = viewPairs(catalog, { task });
@@ -103,25 +103,42 @@ describe("catalog over a run folder", () => {
     expect(viewPairs(catalog, { tool: "finish" }).total).toBe(0);
     expect(viewPairs(catalog, { q: "abs(elem" }).items.map((p) => p.task_id)).toEqual([
       "humanevalfix-python-0",
-      "humanevalfix-python-0",
     ]);
+    // The tree's critical node is the pair's decision node; its children are the two sides.
+    const tree = (await catalog.tree(task))!;
+    const decision = tree.nodes.find((n) => n.critical)!;
+    expect(viewPairs(catalog, { node: decision.id }).items.map((p) => p.id)).toEqual([mine.items[0]!.id]);
+    const sides = tree.nodes.filter((n) => n.parent === decision.id);
+    for (const side of sides) expect(viewPairs(catalog, { side: side.id }).total).toBe(1);
+    expect(viewPairs(catalog, { node: sides[0]!.id }).total).toBe(0);
   });
 
   it("reads trees back with the node fields the client draws", async () => {
     const tree = (await catalog.tree(FIXTURE_TASKS[0]!))!;
-    expect(tree.nodes[0]).toMatchObject({ id: "root", parent: null, visits: 7, successes: 3 });
-    expect(tree.nodes.filter((n) => n.critical)).toHaveLength(1);
+    // The tree stage drops the stuck trajectory (its default filters): 6 of 7 remain.
+    expect(tree.nodes[0]).toMatchObject({ id: "root", kind: "root", parent: null, visits: 6, successes: 3 });
+    expect(tree.nodes).toHaveLength(10);
+    const critical = tree.nodes.filter((n) => n.critical);
+    expect(critical).toHaveLength(1);
+    expect(critical[0]!.label).toBe("execute_bash: cd /workspace && python3 main.py");
+    expect(critical[0]!.message?.role).toBe("assistant");
     expect(await catalog.tree("nope")).toBeUndefined();
   });
 });
 
-describe("stuck detection", () => {
-  it("counts three identical actions in a row, not two", () => {
+describe("summaries", () => {
+  it("count stuck as eval does (same action 3 times in a row), whatever the exit reason says", () => {
     const [t] = fixtureTrajectories().filter((x) => x.outcome.exit_reason === "stuck");
     const plain = { ...t!, outcome: { ...t!.outcome, exit_reason: "finished" as const, labels: [] } };
-    expect(isStuck(plain)).toBe(true);
+    expect(summarizeTrajectory(plain, "f").stuck).toBe(true);
     const fixed = fixtureTrajectories().find((x) => x.outcome.resolved)!;
-    expect(isStuck(fixed)).toBe(false);
+    expect(summarizeTrajectory(fixed, "f")).toMatchObject({
+      stuck: false,
+      patch: "present",
+      added: 1,
+      removed: 1,
+    });
+    expect(summarizeTrajectory(fixed, "f").tools).toEqual(["execute_bash", "finish", "str_replace_editor"]);
   });
 });
 

@@ -190,7 +190,8 @@ describe("viewer in chromium", () => {
     await page.click("text=trajectory tree");
     await ready(page);
     const nodes = page.locator(".tree-svg .node");
-    expect(await nodes.count()).toBe(12); // root, 2 shared steps, then fix / wrong fix / stuck: 3 steps each
+    // root, prompt, 2 shared steps, then fix / wrong fix: 3 steps each (the stuck run is filtered out)
+    expect(await nodes.count()).toBe(10);
     expect(await page.locator('.tree-svg .node[data-critical="1"]').count()).toBe(1);
     await shot("4-tree");
     // Zoom changes the transform; panning moves it.
@@ -211,7 +212,7 @@ describe("viewer in chromium", () => {
     await page.locator("#pair-inline .pair-view").waitFor();
     const panel = await page.locator("#node-panel").innerText();
     expect(panel).toMatch(/critical node/);
-    expect(panel).toMatch(/2 critical pairs/);
+    expect(panel).toMatch(/1 critical pair decided here/);
     expect(await page.locator("#pair-inline .side.chosen").innerText()).toContain("abs(elem - elem2)");
     expect(await page.locator("#pair-inline .side.rejected").innerText()).toMatch(
       /elem2 - elem|python3 main\.py/,
@@ -222,21 +223,29 @@ describe("viewer in chromium", () => {
     await shot("5-tree-critical-pair");
     // Collapse the critical node's subtree: its descendants disappear and a +N badge shows.
     await page.click("#node-panel .collapse-btn");
-    await expect.poll(() => nodes.count()).toBe(3);
-    expect(await page.locator(".tree-svg .nmore").textContent()).toBe("+9");
+    await expect.poll(() => nodes.count()).toBe(4);
+    expect(await page.locator(".tree-svg .nmore").textContent()).toBe("+6");
   });
 
   it("pairs page: search and filters, then a pair side by side", async () => {
     await go(page, "#/pairs");
     await page.locator(".pair-row[data-id]").first().waitFor();
-    expect(await page.locator(".pair-row[data-id]").count()).toBe(6);
+    expect(await page.locator(".pair-row[data-id]").count()).toBe(3);
     await page.fill("#pair-q", "abs(elem");
-    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(2);
+    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(1);
     await page.fill("#pair-q", "");
-    await page.selectOption("#pair-tool", "execute_bash");
+    await page.fill("#pair-task", "python-1");
+    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("0 of 3 pairs");
+    await page.fill("#pair-task", "humanevalfix-python-1");
+    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("1 of 3 pairs");
+    await page.fill("#pair-task", "");
+    await page.selectOption("#pair-tool", "str_replace_editor");
+    await page.fill("#pair-gap", "0.9");
+    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("3 of 3 pairs");
+    await page.fill("#pair-depth", "3");
+    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("0 of 3 pairs");
+    await page.fill("#pair-depth", "");
     await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(3);
-    await page.fill("#pair-gap", "1");
-    await expect.poll(() => page.locator("#pair-count").innerText()).toMatch(/of 6 pairs/);
     await shot("6-pairs");
     await page.locator(".pair-row[data-id] .pv a").first().click();
     await ready(page);

@@ -13,6 +13,7 @@ export interface RunStats {
   unjudged: number;
   empty_patch: number;
   stuck: number;
+  invalid_patch: number;
   tool_errors: number;
   mean_turns: number;
   /** Tasks with at least one resolved trajectory. */
@@ -35,6 +36,7 @@ function statsOf(run: string, items: TrajectorySummary[]): RunStats {
   let unresolved = 0;
   let empty = 0;
   let stuck = 0;
+  let invalid = 0;
   let toolErrors = 0;
   let turns = 0;
   for (const t of items) {
@@ -46,6 +48,7 @@ function statsOf(run: string, items: TrajectorySummary[]): RunStats {
     } else if (t.resolved === false) unresolved++;
     if (t.patch === "empty") empty++;
     if (t.stuck) stuck++;
+    if (t.invalid_patch) invalid++;
     toolErrors += t.tool_errors;
     turns += t.turns;
     exitReasons[t.exit_reason] = (exitReasons[t.exit_reason] ?? 0) + 1;
@@ -63,6 +66,7 @@ function statsOf(run: string, items: TrajectorySummary[]): RunStats {
     unjudged: items.length - resolved - unresolved,
     empty_patch: empty,
     stuck,
+    invalid_patch: invalid,
     tool_errors: toolErrors,
     mean_turns: items.length ? turns / items.length : 0,
     tasks_resolved: tasksResolved.size,
@@ -222,6 +226,10 @@ export interface PairQuery {
   kind?: string;
   /** The decision node's path (pairs at exactly this node). */
   nodePath?: string[];
+  /** Pairs decided at this tree node (`decision_node_id`, else the last id of `node_path`). */
+  node?: string;
+  /** Pairs whose chosen or rejected side is this tree node. */
+  side?: string;
   q?: string;
   sort?: "gap" | "depth" | "task";
   offset?: number;
@@ -242,6 +250,10 @@ export function viewPairs(catalog: Catalog, query: PairQuery = {}): Page<PairSum
         p.chosen_tools.includes(query.tool) ||
         p.rejected_tools.includes(query.tool)) &&
       (path === null || JSON.stringify(p.node_path) === path) &&
+      (query.node === undefined || (p.decision_node_id ?? p.node_path.at(-1)) === query.node) &&
+      (query.side === undefined ||
+        p.chosen_node_ids.includes(query.side) ||
+        p.rejected_node_ids.includes(query.side)) &&
       (q === "" ||
         p.id.toLowerCase().includes(q) ||
         p.task_id.toLowerCase().includes(q) ||

@@ -98,6 +98,8 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
         tool: strParam(params, "tool"),
         kind: strParam(params, "kind"),
         nodePath: nodePathParam(params),
+        node: strParam(params, "node"),
+        side: strParam(params, "side"),
         q: strParam(params, "q"),
         sort: strParam(params, "sort") as "gap" | undefined,
         offset: intParam(params, "offset"),

@@ -1,3 +1,4 @@
+import { trajectoryMetrics } from "../eval/metrics.js";
 import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
 
@@ -20,7 +21,10 @@ export interface TrajectorySummary {
   /** Lines added and removed by the final patch. */
   added: number;
   removed: number;
+  /** The paper's "stuck in loop" (same action 3 times in a row), as `sealign eval` counts it. */
   stuck: boolean;
+  /** HumanEvalFix's "invalid patch" (empty, unknown or not applicable), as `sealign eval` counts it. */
+  invalid_patch: boolean;
   turns: number;
   tool_errors: number;
   total_tokens: number | null;
@@ -43,39 +47,17 @@ export interface PairSummary {
   rejected_visits: number;
   chosen_tools: string[];
   rejected_tools: string[];
+  /** Node ids from below the root to the decision node (as `sealign pairs` writes them). */
   node_path: string[];
+  /** The decision node, and the chosen / rejected children, when the pair records them. */
+  decision_node_id: string | null;
+  chosen_node_ids: string[];
+  rejected_node_ids: string[];
+  chosen_trajectory_ids: string[];
+  rejected_trajectory_ids: string[];
   /** A one-line preview of each side's action (first tool call or text), for search and lists. */
   chosen_preview: string;
   rejected_preview: string;
-}
-
-/** How many identical actions in a row count as "stuck in loop" (METHOD.md section 1, 5.2). */
-export const STUCK_REPEATS = 3;
-
-/** The identity of an assistant action: its text and its tool calls (name + raw arguments). */
-function actionKey(message: Trajectory["messages"][number]): string | null {
-  if (message.role !== "assistant") return null;
-  const calls = (message.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments]);
-  return JSON.stringify([typeof message.content === "string" ? message.content : message.content, calls]);
-}
-
-/**
- * Stuck in loop: the scaffold said so (exit reason or a `stuck` label), or the agent repeated
- * the exact same action `STUCK_REPEATS` times in a row (the paper's metric definition).
- */
-export function isStuck(trajectory: Trajectory): boolean {
-  if (trajectory.outcome.exit_reason === "stuck") return true;
-  if (trajectory.outcome.labels.some((label) => label.startsWith("stuck"))) return true;
-  let previous: string | null = null;
-  let run = 0;
-  for (const message of trajectory.messages) {
-    const key = actionKey(message);
-    if (key === null) continue;
-    run = key === previous ? run + 1 : 1;
-    previous = key;
-    if (run >= STUCK_REPEATS) return true;
-  }
-  return false;
 }
 
 function countPatchLines(patch: string): { added: number; removed: number } {
@@ -95,6 +77,7 @@ export function summarizeTrajectory(trajectory: Trajectory, fallbackRun: string)
     if (message.role === "assistant")
       for (const call of message.tool_calls ?? []) tools.add(call.function.name);
   }
+  const metrics = trajectoryMetrics(trajectory);
   const patch = trajectory.patch;
   const lines = patch ? countPatchLines(patch) : { added: 0, removed: 0 };
   return {
@@ -108,10 +91,11 @@ export function summarizeTrajectory(trajectory: Trajectory, fallbackRun: string)
     patch: patch === null ? "unknown" : patch.trim() === "" ? "empty" : "present",
     added: lines.added,
     removed: lines.removed,
-    stuck: isStuck(trajectory),
-    turns: trajectory.usage.turns,
-    tool_errors: trajectory.usage.tool_errors,
-    total_tokens: trajectory.usage.total_tokens,
+    stuck: metrics.stuck,
+    invalid_patch: metrics.invalid_patch,
+    turns: metrics.turns,
+    tool_errors: metrics.tool_errors,
+    total_tokens: metrics.tokens,
     tools: [...tools].sort(),
     labels: trajectory.outcome.labels,
   };
@@ -126,6 +110,10 @@ function preview(message: Pair["chosen"][number] | undefined): string {
       ? message.content
       : "";
   return text.replace(/\s+/g, " ").slice(0, 200);
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
 export function summarizePair(pair: Pair): PairSummary {
@@ -144,6 +132,11 @@ export function summarizePair(pair: Pair): PairSummary {
     chosen_tools: meta.chosen_tools,
     rejected_tools: meta.rejected_tools,
     node_path: meta.node_path,
+    decision_node_id: typeof meta["decision_node_id"] === "string" ? meta["decision_node_id"] : null,
+    chosen_node_ids: stringList(meta["chosen_node_ids"]),
+    rejected_node_ids: stringList(meta["rejected_node_ids"]),
+    chosen_trajectory_ids: meta.chosen_trajectory_ids,
+    rejected_trajectory_ids: meta.rejected_trajectory_ids,
     chosen_preview: preview(pair.chosen[0]),
     rejected_preview: preview(pair.rejected[0]),
   };

@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import type { Message } from "../schema/trajectory.js";
 
 /**
  * One node of a task's trajectory tree as the viewer draws it. The tree stage (`sealign tree`,
@@ -7,6 +8,8 @@ import { InputError } from "../errors.js";
 export interface ViewTreeNode {
   id: string;
   parent: string | null;
+  /** "root", "prompt" or "step" (`sealign tree`'s kinds); "step" when the file does not say. */
+  kind: string;
   /** The merged action's key (what identifies the action among its siblings). */
   key: string;
   /** Human-readable action (tool call or text) when the tree records one; else the key. */
@@ -20,6 +23,10 @@ export interface ViewTreeNode {
   wilson: [number, number] | null;
   critical: boolean;
   trajectory_ids: string[];
+  /** The step's assistant message as the representative trajectory produced it. */
+  message: Message | null;
+  /** The start of what came back, for display. */
+  observation_preview: string | null;
 }
 
 export interface ViewTree {
@@ -51,7 +58,33 @@ function wilsonOf(raw: Raw): [number, number] | null {
   return null;
 }
 
+/** A one-line description of a step: its tool calls (name and first argument) or its text. */
+function messageLabel(message: Message): string | null {
+  if (message.role !== "assistant") return null;
+  const calls = (message.tool_calls ?? []).map((call) => {
+    let first = "";
+    try {
+      const args = JSON.parse(call.function.arguments) as Record<string, unknown>;
+      const value = args && typeof args === "object" ? Object.values(args)[0] : undefined;
+      if (value !== undefined) first = typeof value === "string" ? value : JSON.stringify(value);
+    } catch {
+      first = call.function.arguments;
+    }
+    return `${call.function.name}: ${first}`;
+  });
+  if (calls.length) return calls.join(" ; ");
+  return typeof message.content === "string" ? message.content : null;
+}
+
 function labelOf(raw: Raw, key: string): string {
+  const kind = raw["kind"];
+  if (kind === "root") return "task";
+  if (kind === "prompt") return "prompt";
+  const message = raw["message"];
+  if (message && typeof message === "object") {
+    const label = messageLabel(message as Message);
+    if (label) return label;
+  }
   const action = raw["action"];
   if (isString(action)) return action;
   if (action && typeof action === "object") return JSON.stringify(action);
@@ -91,6 +124,9 @@ export function normalizeNode(
     wilson: wilsonOf(r),
     critical: r["critical"] === true,
     trajectory_ids: Array.isArray(ids) ? ids.filter(isString) : [],
+    kind: field(r, ["kind"], isString) ?? "step",
+    message: r["message"] && typeof r["message"] === "object" ? (r["message"] as Message) : null,
+    observation_preview: field(r, ["observation_preview"], isString) ?? null,
   };
 }
 

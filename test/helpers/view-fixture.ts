@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PAIR_SCHEMA_VERSION, type Pair } from "../../src/schema/pair.js";
+import { analyseTask, type TaskAnalysis } from "../../src/pairs/analyse.js";
+import type { Pair } from "../../src/schema/pair.js";
 import type { Message, Trajectory } from "../../src/schema/trajectory.js";
 import { buildTrajectory } from "../../src/trajectories/build.js";
 import { sharedData } from "./paths.js";
@@ -225,152 +226,31 @@ export function fixtureTrajectories(): Trajectory[] {
   return out;
 }
 
-// ---- test-only tree and pairs, until the tree and pairs stages' libraries are used here
-
-/** Action key: tool calls (name + arguments) of an assistant message. */
-function actionKey(m: Message): string {
-  if (m.role !== "assistant") return "";
-  return (
-    (m.tool_calls ?? []).map((c) => `${c.function.name}(${c.function.arguments})`).join(";") ||
-    String(m.content)
-  );
-}
-
-interface TestNode {
-  id: string;
-  parent: string | null;
-  key: string;
-  action: string;
-  depth: number;
-  visits: number;
-  successes: number;
-  score: number;
-  critical: boolean;
-  trajectory_ids: string[];
-  /** Index of the assistant message that is this node's action, per trajectory. */
-  messageAt: Map<string, number>;
-}
-
 /**
- * A test double of the tree stage: one task's trajectories merged on identical actions, scored
- * successes / visits, a node critical when two children's scores differ by more than 0.5.
+ * Trees and critical pairs of the fixture, made by the tree and pairs stages' own library
+ * (`analyseTask`, what `sealign tree` and `sealign pairs` run per task) with their defaults:
+ * stuck trajectories are filtered out, the decision after "run it" is critical.
  */
-export function testDoubleTree(taskId: string, trajectories: Trajectory[]) {
-  const nodes: TestNode[] = [];
-  const make = (parent: TestNode | null, key: string, depth: number): TestNode => {
-    const node: TestNode = {
-      id: parent ? `n${nodes.length}` : "root",
-      parent: parent?.id ?? null,
-      key,
-      action: key,
-      depth,
-      visits: 0,
-      successes: 0,
-      score: 0,
-      critical: false,
-      trajectory_ids: [],
-      messageAt: new Map(),
-    };
-    nodes.push(node);
-    return node;
-  };
-  const root = make(null, "root", 0);
-  for (const t of trajectories.filter((x) => x.task_id === taskId)) {
-    let node = root;
-    const visit = (n: TestNode) => {
-      n.visits++;
-      if (t.outcome.resolved) n.successes++;
-      n.trajectory_ids.push(t.id);
-    };
-    visit(root);
-    t.messages.forEach((m, i) => {
-      if (m.role !== "assistant") return;
-      const key = actionKey(m);
-      let next = nodes.find((n) => n.parent === node.id && n.key === key);
-      if (!next) next = make(node, key, node.depth + 1);
-      next.messageAt.set(t.id, i);
-      visit(next);
-      node = next;
-    });
-  }
-  for (const n of nodes) n.score = n.visits ? n.successes / n.visits : 0;
-  for (const n of nodes) {
-    const kids = nodes.filter((k) => k.parent === n.id);
-    if (kids.length > 1) {
-      const scores = kids.map((k) => k.score);
-      n.critical = Math.max(...scores) - Math.min(...scores) > 0.5;
-    }
-  }
-  return { root, nodes };
-}
-
-/** A tree record for the viewer (what a tree file holds per task). */
-export function testDoubleTreeRecord(taskId: string, trajectories: Trajectory[]) {
-  const { nodes } = testDoubleTree(taskId, trajectories);
-  return {
-    schema_version: "sealign.tree/1",
-    task_id: taskId,
-    nodes: nodes.map(({ messageAt: _, ...n }) => n),
-  };
-}
-
-/** Critical pairs from the test-double tree: best child vs each worse child of a critical node. */
-export function testDoublePairs(taskId: string, trajectories: Trajectory[]): Pair[] {
-  const byId = new Map(trajectories.map((t) => [t.id, t]));
-  const { nodes } = testDoubleTree(taskId, trajectories);
-  const pairs: Pair[] = [];
-  for (const n of nodes.filter((x) => x.critical)) {
-    const kids = nodes.filter((k) => k.parent === n.id).sort((a, b) => b.score - a.score);
-    const best = kids[0]!;
-    const path: string[] = [];
-    for (let p: TestNode | undefined = n; p && p.parent !== null; p = nodes.find((x) => x.id === p!.parent)) {
-      path.unshift(p.key);
-    }
-    for (const worse of kids.slice(1)) {
-      if (best.score - worse.score <= 0.5) continue;
-      const chosenTraj = byId.get(best.trajectory_ids[0]!)!;
-      const rejectedTraj = byId.get(worse.trajectory_ids[0]!)!;
-      const chosenAt = best.messageAt.get(chosenTraj.id)!;
-      const rejectedAt = worse.messageAt.get(rejectedTraj.id)!;
-      const tools = (m: Message) =>
-        m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function.name) : [];
-      pairs.push({
-        schema_version: PAIR_SCHEMA_VERSION,
-        id: `${taskId}:${n.id}:${best.id}>${worse.id}`,
-        task_id: taskId,
-        kind: "critical",
-        prompt: chosenTraj.messages.slice(0, chosenAt),
-        chosen: [chosenTraj.messages[chosenAt]!],
-        rejected: [rejectedTraj.messages[rejectedAt]!],
-        tools: chosenTraj.tools,
-        meta: {
-          node_path: path,
-          depth: n.depth,
-          chosen_score: best.score,
-          rejected_score: worse.score,
-          gap: best.score - worse.score,
-          parent_visits: n.visits,
-          chosen_visits: best.visits,
-          rejected_visits: worse.visits,
-          chosen_trajectory_ids: best.trajectory_ids,
-          rejected_trajectory_ids: worse.trajectory_ids,
-          chosen_tools: tools(chosenTraj.messages[chosenAt]!),
-          rejected_tools: tools(rejectedTraj.messages[rejectedAt]!),
-        },
-        provenance: { threshold: 0.5, source: "test double" },
-      });
-    }
-  }
-  return pairs;
+export function fixtureAnalyses(trajectories: Trajectory[]): TaskAnalysis[] {
+  return FIXTURE_TASKS.map((task) =>
+    analyseTask(
+      task,
+      trajectories.filter((t) => t.task_id === task),
+      { treeFile: true, provenance: { tool: "view test fixture" } },
+    ),
+  );
 }
 
 /**
  * Write the fixture run: RUN/base-run/trajectories.jsonl, RUN/aligned-run/trajectories.jsonl,
  * RUN/pairs.jsonl, RUN/trees/<task>.json, RUN/eval/report.json, plus a stranger file.
  */
-export async function writeFixtureRun(dir: string): Promise<{ trajectories: Trajectory[]; pairs: Pair[] }> {
+export async function writeFixtureRun(
+  dir: string,
+): Promise<{ trajectories: Trajectory[]; pairs: Pair[]; analyses: TaskAnalysis[] }> {
   const trajectories = fixtureTrajectories();
-  const pairs = FIXTURE_TASKS.flatMap((task) => testDoublePairs(task, trajectories));
+  const analyses = fixtureAnalyses(trajectories);
+  const pairs = analyses.flatMap((a) => a.pairs);
   for (const { run } of RUNS) {
     await mkdir(join(dir, run), { recursive: true });
     const lines = trajectories.filter((t) => t.provenance.run_id === run).map((t) => JSON.stringify(t));
@@ -378,14 +258,11 @@ export async function writeFixtureRun(dir: string): Promise<{ trajectories: Traj
   }
   await writeFile(join(dir, "pairs.jsonl"), `${pairs.map((p) => JSON.stringify(p)).join("\n")}\n`);
   await mkdir(join(dir, "trees"), { recursive: true });
-  for (const task of FIXTURE_TASKS) {
-    await writeFile(
-      join(dir, "trees", `${task}.json`),
-      JSON.stringify(testDoubleTreeRecord(task, trajectories)),
-    );
+  for (const analysis of analyses) {
+    await writeFile(join(dir, "trees", `${analysis.taskId}.json`), JSON.stringify(analysis.treeFile));
   }
   await mkdir(join(dir, "eval"), { recursive: true });
   await writeFile(join(dir, "eval", "report.json"), JSON.stringify({ resolved_rate: 0.43, note: "fixture" }));
   await writeFile(join(dir, "notes.jsonl"), '{"hello": "not a sealign file"}\n');
-  return { trajectories, pairs };
+  return { trajectories, pairs, analyses };
 }

@@ -515,7 +515,7 @@ async function treePage(taskId, nodeId) {
   let view;
   const onSelect = (node) => {
     history.replaceState(null, "", `#/tree/${enc(taskId)}/${enc(node.id)}`);
-    panel.replaceChildren(...nodePanel(node, view, pairs, outcome));
+    panel.replaceChildren(...nodePanel(taskId, node, view, outcome).filter(Boolean));
   };
   view = treeView(tree, { onSelect });
   const critical = tree.nodes.filter((n) => n.critical).length;
@@ -534,7 +534,7 @@ async function treePage(taskId, nodeId) {
     h(
       "p",
       { class: "muted" },
-      `${tree.nodes.length} nodes · ${critical} critical · ${trajs.length} trajectories · ${pairs.length} pairs`,
+      `${tree.nodes.length} nodes · ${critical} critical · ${trajs.length} trajectories · ${pairs.total} pairs`,
     ),
     h("div", { class: "tree-layout" }, view.element, panel),
   );
@@ -545,28 +545,20 @@ async function treePage(taskId, nodeId) {
   return page;
 }
 
-/**
- * Pairs decided at this node: its path of keys equals the pair's node_path (with or without the
- * root's key), or the pair's chosen and rejected trajectories run through two different children.
- */
-function pairsAtNode(node, view, pairs) {
-  const path = view.pathOf(node.id);
-  const kids = view.children(node.id);
-  const inKid = (ids) => ids.length > 0 && kids.find((k) => ids.every((id) => k.trajectory_ids.includes(id)));
-  return pairs.filter((p) => {
-    const at = JSON.stringify(p.node_path);
-    if (p.node_path.length && (at === JSON.stringify(path) || at === JSON.stringify(path.slice(1))))
-      return true;
-    const c = inKid(p.chosen_trajectory_ids ?? []);
-    const r = inKid(p.rejected_trajectory_ids ?? []);
-    return Boolean(c && r && c !== r);
-  });
-}
-
-function nodePanel(node, view, pairs, outcome) {
+function nodePanel(taskId, node, view, outcome) {
   const parts = [
-    h("h3", null, node.critical ? "★ critical node" : "node", " ", h("code", null, node.id)),
-    h("pre", { class: "pre action" }, node.label),
+    h("h3", null, node.critical ? "★ critical node" : `${node.kind} node`, " ", h("code", null, node.id)),
+    node.message
+      ? h("div", { class: "msg assistant node-action" }, renderAction(node.message))
+      : h("pre", { class: "pre action" }, node.label),
+    node.observation_preview
+      ? h(
+          "div",
+          { class: "msg tool" },
+          h("div", { class: "role" }, "observation (start)"),
+          h("pre", { class: "pre" }, node.observation_preview),
+        )
+      : null,
     h(
       "dl",
       { class: "facts" },
@@ -580,7 +572,7 @@ function nodePanel(node, view, pairs, outcome) {
       ].flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)]),
     ),
   ];
-  if (view.children(node.id).length)
+  if (view.children(node.id).length) {
     parts.push(
       h(
         "button",
@@ -588,21 +580,43 @@ function nodePanel(node, view, pairs, outcome) {
         view.isCollapsed(node.id) ? "expand subtree" : "collapse subtree",
       ),
     );
-  // Pairs where this node decides, or where it is the chosen / rejected side.
-  const here = pairsAtNode(node, view, pairs);
-  const parent = node.parent === null ? null : view.node(node.parent);
-  const asSide = parent
-    ? pairsAtNode(parent, view, pairs).filter((p) =>
-        [...(p.chosen_trajectory_ids ?? []), ...(p.rejected_trajectory_ids ?? [])].some((id) =>
-          node.trajectory_ids.includes(id),
-        ),
-      )
-    : [];
-  const related = [...here, ...asSide.filter((p) => !here.includes(p))];
-  if (related.length) {
+  }
+  // Pairs decided here (a critical node) or where this node is the chosen / rejected action.
+  const pairsBox = h(
+    "div",
+    { class: "node-pairs", id: "node-pairs" },
+    h("p", { class: "muted" }, "looking for pairs…"),
+  );
+  parts.push(pairsBox);
+  void Promise.all([
+    api("pairs", { task: taskId, node: node.id, limit: 100 }),
+    api("pairs", { task: taskId, side: node.id, limit: 100 }),
+  ]).then(([here, side]) => {
+    const related = [...here.items, ...side.items.filter((p) => !here.items.some((q) => q.id === p.id))];
+    if (!related.length) {
+      pairsBox.replaceChildren(
+        node.critical
+          ? h(
+              "p",
+              { class: "muted" },
+              "No pair for this node was found (run sealign pairs and open its output too).",
+            )
+          : "",
+      );
+      return;
+    }
     const target = h("div", { class: "pair-inline", id: "pair-inline" });
-    parts.push(
-      h("h4", null, `${related.length} critical pair${related.length > 1 ? "s" : ""}`),
+    const open = async (id) => {
+      target.replaceChildren(h("p", { class: "muted" }, "loading…"));
+      target.replaceChildren(renderPair(await api("pair", { id })));
+    };
+    pairsBox.replaceChildren(
+      h(
+        "h4",
+        null,
+        `${related.length} critical pair${related.length > 1 ? "s" : ""}`,
+        here.total ? " decided here" : " through this action",
+      ),
       h(
         "ul",
         { class: "pair-links" },
@@ -615,13 +629,12 @@ function nodePanel(node, view, pairs, outcome) {
               {
                 href: "#",
                 "data-pair": p.id,
-                onclick: async (e) => {
+                onclick: (e) => {
                   e.preventDefault();
-                  target.replaceChildren(h("p", { class: "muted" }, "loading…"));
-                  target.replaceChildren(renderPair(await api("pair", { id: p.id })));
+                  void open(p.id);
                 },
               },
-              `gap ${p.gap.toFixed(2)}: ${p.chosen_preview.slice(0, 50)} ≻ ${p.rejected_preview.slice(0, 50)}`,
+              `gap ${p.gap.toFixed(2)}: ${p.chosen_preview.slice(0, 60)} ≻ ${p.rejected_preview.slice(0, 60)}`,
             ),
             " ",
             link(`#/pair/${enc(p.id)}`, "open"),
@@ -630,15 +643,9 @@ function nodePanel(node, view, pairs, outcome) {
       ),
       target,
     );
-    if (node.critical)
-      queueMicrotask(
-        () =>
-          target.parentElement &&
-          void api("pair", { id: related[0].id }).then((p) => target.replaceChildren(renderPair(p))),
-      );
-  } else if (node.critical) {
-    parts.push(h("p", { class: "muted" }, "No pair file for this node was found (run sealign pairs)."));
-  }
+    // A critical node shows its (first) pair straight away: shared prefix, chosen vs rejected.
+    if (node.critical && here.items.length) void open(here.items[0].id);
+  });
   parts.push(
     h("h4", null, `${node.trajectory_ids.length} paths through this node`),
     h(

@@ -67,8 +67,10 @@ export function treeView(tree, { onSelect }) {
     return 3 + 9 * Math.sqrt(node.visits / maxVisits);
   }
 
+  let positions = new Map();
   function draw() {
     const pos = layout();
+    positions = pos;
     const edges = s("g", { class: "edges" });
     const nodes = s("g", { class: "nodes" });
     for (const [id, p] of pos) {
@@ -156,9 +158,15 @@ export function treeView(tree, { onSelect }) {
     const w = svg.clientWidth || 800;
     const hgt = svg.clientHeight || 600;
     if (!box.width || !box.height) return;
-    view.k = Math.min(2, (w - 40) / box.width, (hgt - 40) / box.height);
+    // Big trees are tall: below a legible scale, fit the width only and let the user pan down.
+    const k = Math.min(2, (w - 40) / box.width, (hgt - 40) / box.height);
+    view.k = Math.max(0.3, k);
     view.x = 20 - box.x * view.k;
     view.y = 20 - box.y * view.k;
+    if (k < view.k && roots.length) {
+      // Too tall to fit legibly: keep the first root in the middle, the user pans from there.
+      view.y = hgt / 2 - positions.get(roots[0].id).y * view.k;
+    }
     applyView();
   }
 

@@ -19,6 +19,7 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
   const pages = new Map();
   const loading = new Set();
   let total = 0;
+  let known = false;
   const spacer = h("div", { class: "vspacer" });
   const rows = h("div", { class: "vrows" });
   const scroller = h("div", { class: "vscroll", style: `height:${height}` }, spacer, rows);
@@ -36,7 +37,7 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
     try {
       const result = await fetchPage(pageIndex * PAGE, PAGE);
       pages.set(pageIndex, result.items);
-      if (result.total !== total) setTotal(result.total);
+      if (!known || result.total !== total) setTotal(result.total);
     } finally {
       loading.delete(pageIndex);
     }
@@ -44,6 +45,7 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
   }
 
   function setTotal(n) {
+    known = true;
     total = n;
     spacer.style.height = `${total * rowHeight}px`;
     if (onTotal) onTotal(total);
