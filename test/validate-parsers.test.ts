@@ -15,6 +15,7 @@ import {
 } from "../src/validate/parse-log.js";
 import type { StatusMap } from "../src/validate/status.js";
 import { runsPytest, testCommandOf } from "../src/validate/test-command.js";
+import { clipMiddle } from "../src/validate/validate-one.js";
 import { tempDir } from "./helpers/paths.js";
 
 describe("test-log parsers", () => {
@@ -237,5 +238,17 @@ describe("predictions and test commands", () => {
     expect(runsPytest("python3 test.py")).toBe(false);
     expect(testCommandOf(task, "tox")).toBe("tox");
     expect(() => testCommandOf(parseTask({ instance_id: "z", problem_statement: "p" }))).toThrow(InputError);
+  });
+});
+
+describe("instance logs", () => {
+  it("keep the head and the tail of a flood of output", () => {
+    const text = `${"a".repeat(1000)}${"b".repeat(5000)}SUMMARY`;
+    const clipped = clipMiddle(text, 800);
+    expect(clipped.startsWith("a".repeat(100))).toBe(true);
+    expect(clipped.endsWith("SUMMARY")).toBe(true);
+    expect(clipped).toContain("characters cut by sealign");
+    expect(clipped.length).toBeLessThan(900);
+    expect(clipMiddle("short", 800)).toBe("short");
   });
 });

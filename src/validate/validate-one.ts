@@ -57,6 +57,20 @@ export interface ValidateOneOptions {
 /** Where the JUnit file is written, inside the workspace. */
 const JUNIT_FILE = ".sealign-junit.xml";
 
+/**
+ * The most test output kept in an instance log (and the cache): the parsers read the whole
+ * output, but thousands of logs of a test that floods its output must not fill the disk.
+ */
+export const MAX_LOG_CHARS = 512 * 1024;
+
+/** Keep the head and, mostly, the tail (where test summaries are) of a long text. */
+export function clipMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.floor(max / 8);
+  const tail = max - head;
+  return `${text.slice(0, head)}\n[... ${text.length - max} characters cut by sealign ...]\n${text.slice(text.length - tail)}`;
+}
+
 /** A report decided without running anything: null or empty patch. */
 export function reportWithoutRun(patch: string | null): ValidationReport {
   return {
@@ -162,7 +176,7 @@ export async function validateOne(
       limits: options.limits,
       unsafeNoSandbox: options.unsafeNoSandbox,
     });
-    log.push(result.output.trimEnd());
+    log.push(clipMiddle(result.output.trimEnd(), MAX_LOG_CHARS));
     report.exit_code = result.exitCode;
     report.timed_out = result.timedOut;
     report.duration_s = Math.round(result.durationMs) / 1000;
