@@ -147,7 +147,7 @@ export async function runEpisodeTimed(
       if (error instanceof InputError) throw error;
       exitReason = "sandbox_error";
       exitDetail = (error as Error).message;
-      return finish();
+      return await finish(); // await: the finally below removes the workspace finish() diffs
     }
     setupMs = Date.now() - started;
 
@@ -252,7 +252,7 @@ export async function runEpisodeTimed(
       }
     }
     if (turn >= maxTurns && exitReason === "max_turns") exitDetail = `${maxTurns} turns`;
-    return finish();
+    return await finish();
   } finally {
     await toolbox.close();
     await removeWorkspace(workspace);
