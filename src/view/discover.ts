@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import { PAIR_SCHEMA_VERSION } from "../schema/pair.js";
 import { TRAJECTORY_SCHEMA_VERSION } from "../schema/trajectory.js";
+import { TREE_SCHEMA_VERSION } from "../tree/file.js";
 
 /** What a file holds, told by its records' `schema_version` (or, for plain JSON, by being JSON). */
 export type ViewFileKind = "trajectories" | "pairs" | "trees" | "report";
@@ -21,8 +22,6 @@ export interface IgnoredFile {
   reason: string;
 }
 
-/** Tree files: any `schema_version` starting with this prefix (the tree stage's formats). */
-export const TREE_SCHEMA_PREFIX = "sealign.tree";
 
 /** Reports (eval, validate summaries, manifests) bigger than this are listed, not loaded. */
 export const MAX_REPORT_BYTES = 4 << 20;
@@ -36,7 +35,7 @@ const MAX_DEPTH = 4;
 function kindOfSchema(version: unknown): ViewFileKind | null {
   if (version === TRAJECTORY_SCHEMA_VERSION) return "trajectories";
   if (version === PAIR_SCHEMA_VERSION) return "pairs";
-  if (typeof version === "string" && version.startsWith(TREE_SCHEMA_PREFIX)) return "trees";
+  if (version === TREE_SCHEMA_VERSION) return "trees";
   return null;
 }
 
@@ -77,6 +76,8 @@ export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile
     }
     const kind = kindOfSchema((value as { schema_version?: unknown }).schema_version);
     if (kind === "trees") return { path, kind, format: "json" };
+    // Anything else in JSON (eval reports, validate summaries, manifests, the tree index) is
+    // shown as it is on the overview.
     if (kind !== null) return { path, reason: `a single ${kind} record in a .json file (use JSONL)` };
     return { path, kind: "report", format: "json" };
   }
