@@ -120,5 +120,25 @@ export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export * from "./tree/index.js";
 export * from "./validate/index.js";
+
+import "./sim/register.js";
+
+export { type SimGroundTruth, simGroundTruth } from "./sim/ground-truth.js";
+export { type FileEdit, parseUnifiedDiff } from "./sim/patch.js";
+export {
+  DEFAULT_SIM_CONFIG,
+  type DecisionName,
+  type SimAction,
+  type SimConfig,
+  type SimDecision,
+  simPolicy,
+} from "./sim/policy.js";
+export {
+  createSimProvider,
+  parseSimSpec,
+  SIM_VERSION,
+  SimProvider,
+  type SimTurnRecord,
+} from "./sim/provider.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";

@@ -1,3 +1,4 @@
+import "../sim/register.js";
 import type { Command } from "commander";
 import { loadBuiltinTasks } from "../builtin/load.js";
 import { InputError } from "../errors.js";

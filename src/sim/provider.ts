@@ -1,0 +1,176 @@
+import { createHash } from "node:crypto";
+import { InputError } from "../errors.js";
+import type { ProviderOptions } from "../providers/registry.js";
+import type {
+  CompletionContext,
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+} from "../providers/types.js";
+import { ModelError } from "../providers/types.js";
+import type { AssistantMessage, Message } from "../schema/trajectory.js";
+import {
+  DEFAULT_SIM_CONFIG,
+  type SimAction,
+  type SimConfig,
+  SimTaskError,
+  seededRandom,
+  simPolicy,
+} from "./policy.js";
+
+/** Version of the simulator's policy, recorded with every action (ground truth depends on it). */
+export const SIM_VERSION = 1;
+
+/**
+ * The ground-truth record the simulator attaches to each of its turns. The episode runner keeps
+ * every completion's `request` in `trajectory.metadata.requests`, so a trajectory carries one
+ * of these per assistant turn (see `simRecords`).
+ */
+export interface SimTurnRecord {
+  provider: "sim";
+  sim_version: number;
+  config: SimConfig;
+  turn: number;
+  tool: string;
+  decision: SimAction["decision"] | null;
+  outcome: SimAction["outcome"] | null;
+  /** Turns at which the policy erred so far (this one included). */
+  mistake_turns: number[];
+  /** A later turn's record may set this when the episode is found doomed. */
+  fatal_turn: number | null;
+}
+
+const CONFIG_KEYS: Record<string, keyof SimConfig> = {
+  wrong_place: "wrongPlace",
+  reproduce: "reproduce",
+  give_up: "giveUp",
+  repeat: "repeat",
+  finish_early: "finishEarly",
+  recover: "recover",
+};
+
+/**
+ * Parse the part of `--model sim:...` after the colon: comma-separated `key=probability`
+ * (`wrong_place`, `reproduce`, `give_up`, `repeat`, `finish_early`, `recover`); "" = defaults.
+ */
+export function parseSimSpec(rest: string, base: SimConfig = DEFAULT_SIM_CONFIG): SimConfig {
+  const config = { ...base };
+  for (const part of rest
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [key, value] = part.split("=").map((s) => s.trim());
+    const field = CONFIG_KEYS[key ?? ""];
+    const n = Number(value);
+    if (!field) {
+      throw new InputError(
+        `unknown simulator setting "${key}" (known: ${Object.keys(CONFIG_KEYS).join(", ")})`,
+        {
+          field: "--model",
+        },
+      );
+    }
+    if (value === undefined || value === "" || !Number.isFinite(n) || n < 0 || n > 1)
+      throw new InputError(`simulator setting ${key} must be a probability in [0, 1], got "${value}"`, {
+        field: "--model",
+      });
+    config[field] = n;
+  }
+  return config;
+}
+
+/** The observation text that followed each assistant turn of a conversation. */
+function turnsOf(messages: Message[]): { assistant: AssistantMessage; observation: string }[] {
+  const turns: { assistant: AssistantMessage; observation: string }[] = [];
+  for (const message of messages) {
+    if (message.role === "assistant") turns.push({ assistant: message, observation: "" });
+    else if (turns.length > 0 && (message.role === "tool" || message.role === "user")) {
+      const last = turns.at(-1)!;
+      const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+      last.observation += (last.observation ? "\n" : "") + text;
+    }
+  }
+  return turns;
+}
+
+function callId(episodeId: string, turn: number): string {
+  return `call_sim_${createHash("sha256").update(`${episodeId}\0${turn}`).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * The simulated teacher (`--model sim`): a ModelProvider that plays {@link simPolicy} against
+ * the real tools. It is a simulator for trying and testing the pipeline without a model, not a
+ * model: it reads the task's gold patch. At each call it replays its policy over the
+ * conversation so far (its own actions and the real observations), checks that the replay
+ * matches what it said before, and answers with the next action.
+ */
+export class SimProvider implements ModelProvider {
+  readonly name: string;
+  readonly config: SimConfig;
+
+  constructor(config: SimConfig = DEFAULT_SIM_CONFIG, spec = "") {
+    this.config = config;
+    this.name = spec ? `sim:${spec}` : "sim";
+  }
+
+  async complete(request: CompletionRequest, context: CompletionContext): Promise<CompletionResult> {
+    const random = seededRandom(context.seed, context.task.instance_id);
+    const policy = simPolicy(context.task, this.config, random);
+    const history = turnsOf(request.messages);
+    let step: IteratorResult<SimAction, void>;
+    const mistakes: number[] = [];
+    try {
+      step = policy.next("");
+      for (let i = 0; i < history.length; i++) {
+        if (step.done) throw new ModelError("sim: the conversation continues after the simulator finished");
+        const said = history[i]!.assistant.tool_calls?.[0];
+        if (
+          !said ||
+          said.function.name !== step.value.tool ||
+          said.function.arguments !== JSON.stringify(step.value.arguments)
+        )
+          throw new ModelError(`sim: turn ${i} of the conversation is not the simulator's own action`);
+        if (step.value.decision?.mistake) mistakes.push(i);
+        step = policy.next(history[i]!.observation);
+      }
+    } catch (error) {
+      if (error instanceof SimTaskError) throw new ModelError(error.message);
+      throw error;
+    }
+    if (step.done) throw new ModelError("sim: asked for a turn after it finished");
+    const action = step.value;
+    const turn = history.length;
+    if (action.decision?.mistake) mistakes.push(turn);
+    const message: AssistantMessage = {
+      role: "assistant",
+      content: action.thought,
+      tool_calls: [
+        {
+          id: callId(context.episodeId, turn),
+          type: "function",
+          function: { name: action.tool, arguments: JSON.stringify(action.arguments) },
+        },
+      ],
+    };
+    const record: SimTurnRecord = {
+      provider: "sim",
+      sim_version: SIM_VERSION,
+      config: this.config,
+      turn,
+      tool: action.tool,
+      decision: action.decision ?? null,
+      outcome: action.outcome ?? null,
+      mistake_turns: mistakes,
+      fatal_turn:
+        action.outcome?.fatal_turn ??
+        (action.decision?.name === "repeat" && action.decision.mistake ? turn : null),
+    };
+    return { message, request: record as unknown as Record<string, unknown> };
+  }
+}
+
+/** Factory for the provider registry: `sim` or `sim:wrong_place=0.5,recover=0.2`. */
+export function createSimProvider(rest: string, options: ProviderOptions = {}): SimProvider {
+  const fromOptions = (options.sim ?? {}) as Partial<SimConfig>;
+  return new SimProvider(parseSimSpec(rest, { ...DEFAULT_SIM_CONFIG, ...fromOptions }), rest);
+}
