@@ -202,6 +202,13 @@ describe("validate on HumanEvalFix (sandboxed, real test commands)", () => {
 
   it("CLI: prints what the cache saved, and exits 2 naming the file on bad input", () => {
     const out = join(dir, "cli");
+    // What the official harness would say: the hand fixes resolved, everything else not.
+    const harness = join(dir, "harness-summary.json");
+    const submitted = readFileSync(predictionsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).instance_id);
+    writeFileSync(harness, JSON.stringify({ submitted_ids: submitted, resolved_ids: [...fixed] }));
     const ok = spawnSync(
       process.execPath,
       [
@@ -218,10 +225,16 @@ describe("validate on HumanEvalFix (sandboxed, real test commands)", () => {
         "2",
         "--cache",
         join(dir, "cache"),
+        "--harness",
+        harness,
       ],
       { encoding: "utf8" },
     );
     expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(
+      `harness agreement: ${submitted.length}/${submitted.length} instances (100.0%)`,
+    );
+    expect(existsSync(join(out, "agreement.json"))).toBe(true);
     expect(ok.stdout).toMatch(/cache: 0 test runs; \d+ verdicts reused \(\d+ from disk/);
     expect(ok.stderr).toMatch(/validate: \d+\/\d+ done/);
     const unknown = join(dir, "unknown.jsonl");

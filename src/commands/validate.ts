@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { compareVerdicts, formatAgreement, readHarnessVerdicts } from "../validate/agreement.js";
 import { defaultCacheDir } from "../validate/cache.js";
-import { validateRun } from "../validate/run.js";
+import { readReport, validateRun } from "../validate/run.js";
 import { PARSERS, type ParserName } from "../validate/status.js";
 import { formatSummary } from "../validate/summary.js";
 
@@ -45,6 +48,10 @@ export function registerValidate(program: Command): void {
     .option("--no-cache", "validate every patch, even identical ones")
     .option("--repos <dir>", "local clones of repository tasks' repos (owner/name, owner__name or name)")
     .option("--unsafe-no-sandbox", "run tests without bubblewrap (only on a machine you do not mind)")
+    .option(
+      "--harness <path>",
+      "official SWE-bench harness output to compare verdicts with (summary JSON, report.json, or its logs folder); writes OUT/agreement.json",
+    )
     .option("-q, --quiet", "no progress on stderr")
     .action(
       async (
@@ -60,9 +67,12 @@ export function registerValidate(program: Command): void {
           cache: string | false;
           repos?: string;
           unsafeNoSandbox?: boolean;
+          harness?: string;
           quiet?: boolean;
         },
       ) => {
+        // Read the harness's verdicts first: a bad path should fail before hours of validation.
+        const harness = options.harness ? await readHarnessVerdicts(options.harness) : null;
         const summary = await validateRun({
           input,
           tasks: options.tasks,
@@ -80,6 +90,14 @@ export function registerValidate(program: Command): void {
         process.stdout.write(
           `${formatSummary(summary)}\nwrote ${options.out}/{report.json,summary.json,logs/}\n`,
         );
+        if (harness) {
+          const agreement = compareVerdicts(await readReport(options.out), harness);
+          await writeFileAtomic(
+            join(options.out, "agreement.json"),
+            `${JSON.stringify(agreement, null, 2)}\n`,
+          );
+          process.stdout.write(`${formatAgreement(agreement)}\n`);
+        }
       },
     );
 }

@@ -1,4 +1,5 @@
 /** Execution validation: run a task's tests on a patch and grade it by SWE-bench's rule. */
+export { type Agreement, compareVerdicts, formatAgreement, readHarnessVerdicts } from "./agreement.js";
 export { type ApplyResult, applyPatch, patchedFiles } from "./apply.js";
 export { CACHE_FORMAT, defaultCacheDir, VerdictCache, type VerdictSettings, verdictKey } from "./cache.js";
 export { gradeTests, type TestGroup, type TestsStatus } from "./grading.js";
