@@ -147,20 +147,31 @@ class Unsorted extends Error {
 
 /**
  * The task of the last valid record that starts before `start`: the task the previous segment
- * ends with (and finishes past its end). `start` may fall inside that record.
+ * ends with (and finishes past its end). `start` may fall inside that record. Invalid records
+ * are transparent to ownership on both sides of a boundary, so both segments agree.
  */
-function taskBefore(file: PlainFile, start: number): string | null {
+function taskBefore(file: PlainFile, start: number, options: EngineOptions): string | null {
   // The record holding byte start - 1, then earlier ones while they are blank or invalid.
   let lineStart = file.lineStartBefore(start);
   let lineEnd = file.read(start - 1, 1)[0] === 10 ? start - 1 : file.findNewline(start);
   if (lineEnd === -1) lineEnd = file.size;
   for (;;) {
-    const taskId = taskIdOf(file.text(lineStart, lineEnd - lineStart));
+    const taskId = validTaskId(file.text(lineStart, lineEnd - lineStart), file.path, lineStart, options);
     if (taskId !== null) return taskId;
     if (lineStart === 0) return null;
-    // Blank or invalid: the segment that owns it reports it; keep looking back.
     lineEnd = lineStart - 1;
     lineStart = file.lineStartBefore(lineStart);
+  }
+}
+
+/** The task of a record if it is valid, else null (never throws: the owner reports it). */
+function validTaskId(text: string, path: string, offset: number, options: EngineOptions): string | null {
+  if (/^\s*$/.test(text)) return null;
+  try {
+    return readRecord(text, path, offset, { ...options, skipInvalid: true }, [])?.task_id ?? null;
+  } catch (error) {
+    if (error instanceof InputError) return null;
+    throw error;
   }
 }
 
@@ -183,7 +194,7 @@ export function runSegment(
   const file = new PlainFile(job.file);
   const summary: SegmentSummary = { tasks: [], bytes: 0, trajectories: 0, skipped: [], unsorted: null };
   const finished = new Set<string>();
-  let head = job.start > 0 ? taskBefore(file, job.start) : null;
+  let head = job.start > 0 ? taskBefore(file, job.start, options) : null;
   // The task being gathered (a holder object: the closure below replaces it).
   const current: { group: { taskId: string; trajectories: Trajectory[] } | null } = { group: null };
   const finish = () => {
@@ -200,7 +211,7 @@ export function runSegment(
         // Past the range: only the last owned task's records still belong here.
         if (!current.group) break;
         if (/^\s*$/.test(line.text)) continue;
-        const taskId = taskIdOf(line.text);
+        const taskId = validTaskId(line.text, job.file, line.offset, options);
         if (taskId === null) continue; // an invalid record: the next segment reports it
         if (taskId !== current.group.taskId) break;
       }

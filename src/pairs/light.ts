@@ -32,7 +32,7 @@ export function lightTrajectory(value: unknown): Trajectory {
     fail("task_id", "expected a non-empty string");
   if (!Array.isArray(value.tools)) fail("tools", "expected a list");
   const messages = value.messages;
-  if (!Array.isArray(messages) || messages.length === 0) fail("messages", "expected a non-empty list");
+  if (!Array.isArray(messages)) fail("messages", "expected a list");
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as unknown;
     if (!isObject(m)) fail(`messages[${i}]`, "expected an object");
