@@ -51,6 +51,8 @@ export function barChart(options: BarChartOptions): string {
   const groupWidth = (f.right - f.left) / Math.max(1, options.categories.length);
   const barWidth = Math.min(48, (groupWidth * 0.8) / Math.max(1, options.series.length));
   const zero = axis.y(0);
+  if (min < 0)
+    out.push(`<line x1="${f.left}" x2="${f.right}" y1="${r(zero)}" y2="${r(zero)}" stroke="#888"/>`);
   options.categories.forEach((category, c) => {
     const groupLeft = f.left + c * groupWidth + (groupWidth - barWidth * options.series.length) / 2;
     options.series.forEach((series, s) => {
@@ -69,7 +71,7 @@ export function barChart(options: BarChartOptions): string {
       );
       if (options.labels !== false) {
         out.push(
-          `<text x="${r(x + barWidth / 2)}" y="${r(top - 4)}" font-size="${barWidth < 26 ? 9.5 : 11}" text-anchor="middle" fill="#333">${esc(formatTick(value, options.percent))}</text>`,
+          `<text x="${r(x + barWidth / 2)}" y="${r(value < 0 ? y + 14 : top - 4)}" font-size="${barWidth < 26 ? 9.5 : 11}" text-anchor="middle" fill="#333">${esc(formatTick(value, options.percent))}</text>`,
         );
       }
     });

@@ -35,8 +35,10 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
   const start = Math.floor(min / step) * step;
   const ticks: number[] = [];
-  for (let v = start; v <= max + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
-  if (ticks[ticks.length - 1]! < max) ticks.push(ticks[ticks.length - 1]! + step);
+  // toPrecision drops floating-point noise (3 * 0.2 = 0.6000000000000001).
+  const clean = (v: number) => Number((Math.round(v / step) * step).toPrecision(12));
+  for (let v = start; v <= max + step * 1e-9; v += step) ticks.push(clean(v));
+  if (ticks[ticks.length - 1]! < max) ticks.push(clean(ticks[ticks.length - 1]! + step));
   return ticks;
 }
 
