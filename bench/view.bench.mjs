@@ -68,11 +68,11 @@ if (!existsSync(join(dir, "done"))) {
   mkdirSync(join(dir, "run"), { recursive: true });
   mkdirSync(join(dir, "big"), { recursive: true });
   const raw = join(dir, "raw.jsonl");
-  // ~71 kB a trajectory with the generator's real observation sizes; a little extra, then cut.
+  // ~76 kB a trajectory with the generator's real observation sizes; a little extra, then cut.
   run(process.execPath, [
     join(here, "gen-tree-corpus.mjs"),
     "--mb",
-    String(Math.ceil(wanted * 0.075)),
+    String(Math.ceil(wanted * 0.08)),
     "--out",
     raw,
   ]);

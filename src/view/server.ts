@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { steps } from "../schema/steps.js";
 import { SEALIGN_VERSION } from "../version.js";
 import type { Catalog } from "./catalog.js";
 import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "./queries.js";
@@ -87,7 +86,7 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
       const id = required(params, "id");
       const trajectory = await catalog.trajectory(id);
       if (!trajectory) throw new HttpError(404, `no trajectory ${id}`);
-      return { summary: catalog.trajectorySummary(id), trajectory, steps: steps(trajectory) };
+      return { summary: catalog.trajectorySummary(id), trajectory };
     }
     case "/api/pairs":
       return viewPairs(catalog, {
