@@ -1,7 +1,7 @@
 import { countBars, rateBars, short } from "./charts.js";
 import { renderAction, renderConversation } from "./conversation.js";
 import { renderDiff } from "./diff.js";
-import { api, enc, h, link, outcomeBadge, pct } from "./dom.js";
+import { api, contrast, enc, h, link, outcomeBadge, pct } from "./dom.js";
 import { treeView } from "./tree.js";
 import { virtualList } from "./vlist.js";
 
@@ -195,7 +195,7 @@ async function overviewPage() {
           { class: "vhead task-row" },
           h("span", null, "task"),
           h("span", null, "trajectories"),
-          h("span", null, runNames.length > 1 ? "resolved per run" : "resolved"),
+          h("span", null, runNames.length > 1 ? `resolved: ${runNames.map(short).join(" · ")}` : "resolved"),
           h("span", null, "empty / stuck"),
           h("span", null, "pairs"),
           h("span", null, "tree"),
@@ -498,11 +498,13 @@ async function trajectoryPage(id) {
 
 async function treePage(taskId, nodeId) {
   const tree = await api("tree", { task: taskId });
-  const [{ items: pairs }, { items: trajs }] = await Promise.all([
-    api("pairs", { task: taskId, limit: 500 }),
+  const [pairs, { items: trajs, total: trajTotal }] = await Promise.all([
+    api("pairs", { task: taskId, limit: 0 }),
     api("trajectories", { task: taskId, limit: 500 }),
   ]);
-  const outcome = new Map(trajs.map((t) => [t.id, t.resolved]));
+  // The tree file lists its trajectories with their outcomes; else the task's summaries do.
+  const listed = Array.isArray(tree.info.trajectories) ? tree.info.trajectories : trajs;
+  const outcome = new Map(listed.map((t) => [t.id, t.resolved]));
   const panel = h(
     "aside",
     { class: "tree-panel", id: "node-panel" },
@@ -534,7 +536,7 @@ async function treePage(taskId, nodeId) {
     h(
       "p",
       { class: "muted" },
-      `${tree.nodes.length} nodes · ${critical} critical · ${trajs.length} trajectories · ${pairs.total} pairs`,
+      `${tree.nodes.length} nodes · ${critical} critical · ${trajTotal} trajectories · ${pairs.total} pairs`,
     ),
     h("div", { class: "tree-layout" }, view.element, panel),
   );
@@ -634,7 +636,10 @@ function nodePanel(taskId, node, view, outcome) {
                   void open(p.id);
                 },
               },
-              `gap ${p.gap.toFixed(2)}: ${p.chosen_preview.slice(0, 60)} ≻ ${p.rejected_preview.slice(0, 60)}`,
+              (() => {
+                const [c, r] = contrast(p.chosen_preview, p.rejected_preview);
+                return `gap ${p.gap.toFixed(2)}: ${c.slice(0, 80)} ≻ ${r.slice(0, 80)}`;
+              })(),
             ),
             " ",
             link(`#/pair/${enc(p.id)}`, "open"),
@@ -743,9 +748,17 @@ async function pairsPage(query) {
               { class: "pv" },
               link(
                 `#/pair/${enc(p.id)}`,
-                h("span", { class: "chosen-t" }, p.chosen_preview || "(text)"),
+                h(
+                  "span",
+                  { class: "chosen-t" },
+                  contrast(p.chosen_preview, p.rejected_preview)[0] || "(text)",
+                ),
                 h("br"),
-                h("span", { class: "rejected-t" }, p.rejected_preview || "(text)"),
+                h(
+                  "span",
+                  { class: "rejected-t" },
+                  contrast(p.chosen_preview, p.rejected_preview)[1] || "(text)",
+                ),
               ),
             ),
           ),

@@ -9,8 +9,8 @@ const COLORS = ["#2f7d4f", "#b8452e", "#b58a1c", "#3867a8", "#7a4fa0", "#4a8c8c"
 export function rateBars({ title, labels, series }) {
   const barH = 14;
   const gap = 10;
-  const left = 180;
-  const width = 520;
+  const left = 110;
+  const width = 300;
   const groupH = series.length * barH + gap;
   const height = labels.length * groupH + 30;
   const svg = s("svg", { viewBox: `0 0 ${left + width + 60} ${height}`, class: "chart", role: "img" });
@@ -45,8 +45,8 @@ export function rateBars({ title, labels, series }) {
  * @param {{title: string, bins: string[], series: {name: string, values: number[]}[]}} spec
  */
 export function countBars({ title, bins, series }) {
-  const width = 700;
-  const height = 180;
+  const width = 440;
+  const height = 150;
   const bottom = 30;
   const max = Math.max(1, ...series.flatMap((x) => x.values));
   const slot = width / bins.length;

@@ -90,3 +90,16 @@ export function outcomeBadge(resolved) {
   if (resolved === false) return h("span", { class: "badge bad" }, "failed");
   return h("span", { class: "badge unk" }, "not judged");
 }
+
+/**
+ * Two action previews with their common start elided, so that what differs shows:
+ * `str_replace_editor {"command":"str_replace",..."new_str":"a"}` vs `..."new_str":"b"}`.
+ */
+export function contrast(a, b, keep = 24) {
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  if (common <= keep + 8) return [a, b];
+  const tool = a.split(" ")[0];
+  const cut = common - keep;
+  return [`${tool} …${a.slice(cut)}`, `${tool} …${b.slice(cut)}`];
+}

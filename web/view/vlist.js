@@ -48,6 +48,8 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
     known = true;
     total = n;
     spacer.style.height = `${total * rowHeight}px`;
+    // A short list takes only the room it needs (up to the given height).
+    scroller.style.height = `min(${height}, ${Math.max(1, total) * rowHeight + 2}px)`;
     if (onTotal) onTotal(total);
   }
 
