@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerCollect } from "./collect.js";
+import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerImport } from "./import.js";
 import { registerPairs } from "./pairs.js";
@@ -25,4 +26,5 @@ export function registerCommands(program: Command): void {
   registerPairs(program);
   registerEval(program);
   registerView(program);
+  registerDemo(program);
 }

@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { runDemo } from "../demo/run.js";
+import { InputError } from "../errors.js";
+
+function number(value: string, field: string, integer = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new InputError(`expected a ${integer ? "whole " : ""}number, got "${value}"`, { field });
+  return n;
+}
+
+/** `sealign demo [-o DIR]`: the whole pipeline offline on the built-in tasks with the simulated teacher. */
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description(
+      "the whole method offline: built-in tasks, simulated teacher, validate, trees, pairs, export, train (if installed), eval, report",
+    )
+    .option("-o, --out <dir>", "output folder (rerun to resume)", "sealign-demo")
+    .option("--samples <n>", "simulated episodes per task", "4")
+    .option("--limit <n>", "only the first N built-in tasks")
+    .option("--language <names>", "only these languages (python,javascript)")
+    .option(
+      "--sim <settings>",
+      "simulator settings, e.g. wrong_place=0.5,recover=0.2 (docs/simulator.md)",
+      "",
+    )
+    .option("--seed <n>", "base seed", "0")
+    .option("--concurrency <n>", "episodes and validations at a time", "2")
+    .option("--threshold <gap>", "critical-pair score gap", "0.5")
+    .option("--min-visits <n>", "ignore children seen fewer times", "1")
+    .option("--skip-train", "skip training even when the trainer environment is installed")
+    .option("--unsafe-no-sandbox", "run the agent's commands and tests without bubblewrap")
+    .action(
+      async (o: {
+        out: string;
+        samples: string;
+        limit?: string;
+        language?: string;
+        sim: string;
+        seed: string;
+        concurrency: string;
+        threshold: string;
+        minVisits: string;
+        skipTrain?: boolean;
+        unsafeNoSandbox?: boolean;
+      }) => {
+        const result = await runDemo({
+          out: o.out,
+          samples: number(o.samples, "--samples", true),
+          limit: o.limit === undefined ? undefined : number(o.limit, "--limit", true),
+          languages: o.language?.split(",").map((s) => s.trim()),
+          sim: o.sim,
+          seed: number(o.seed, "--seed", true),
+          concurrency: Math.max(1, number(o.concurrency, "--concurrency", true)),
+          threshold: number(o.threshold, "--threshold"),
+          minVisits: number(o.minVisits, "--min-visits", true),
+          skipTrain: o.skipTrain,
+          unsafeNoSandbox: o.unsafeNoSandbox,
+        });
+        const m = result.methodCheck;
+        process.stdout.write(
+          [
+            `report: ${result.reportPath}`,
+            ...result.stages.map((s) => `  ${s.name.padEnd(9)} ${s.status.padEnd(8)} ${s.detail}`),
+            m
+              ? `method check: ${m.pairs} pairs, precision ${m.precision === null ? "n/a" : m.precision.toFixed(2)}, recall ${m.recall === null ? "n/a" : m.recall.toFixed(2)}`
+              : "",
+            `view: ${result.viewCommand}`,
+            "",
+          ].join("\n"),
+        );
+      },
+    );
+}

@@ -1,0 +1,321 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { loadBuiltinTasks } from "../builtin/load.js";
+import { collect } from "../collect/run.js";
+import { InputError } from "../errors.js";
+import { evaluate } from "../eval/run.js";
+import { writeFileAtomic, writeJsonlAtomic } from "../io/atomic.js";
+import { readJsonl } from "../io/jsonl.js";
+import { bwrapAvailable } from "../sandbox/bwrap.js";
+import type { Pair } from "../schema/pair.js";
+import type { Trajectory } from "../schema/trajectory.js";
+import { parsePair } from "../schema/validate.js";
+import { simGroundTruth } from "../sim/ground-truth.js";
+import { DEFAULT_SIM_CONFIG } from "../sim/policy.js";
+import { parseSimSpec } from "../sim/provider.js";
+import "../sim/register.js";
+import { readTrajectories } from "../trajectories/read.js";
+import { validateRun } from "../validate/run.js";
+import { SEALIGN_VERSION } from "../version.js";
+import { type MethodCheckResult, methodCheck } from "./method-check.js";
+import { demoReport } from "./report.js";
+
+/**
+ * `sealign demo`: the whole method on the built-in task suite, offline, with the simulated
+ * teacher in place of a model: tasks -> collect -> validate -> trees -> pairs -> export ->
+ * train (when the trainer environment is installed) -> eval -> report, and the `sealign view`
+ * command to look at it all. Every stage is the real one; each reads the previous stage's
+ * files, so the demo folder is also a worked example of the file formats. Rerunning resumes.
+ */
+export interface DemoOptions {
+  /** Output folder (default ./sealign-demo). */
+  out: string;
+  /** Simulated episodes per task (default 4). */
+  samples?: number;
+  /** Only the first N built-in tasks. */
+  limit?: number;
+  /** Only these languages. */
+  languages?: string[];
+  /** Simulator settings, as after `sim:` in a model SPEC ("" = defaults). */
+  sim?: string;
+  seed?: number;
+  concurrency?: number;
+  /** Critical-pair threshold and min visits passed to `sealign pairs`. */
+  threshold?: number;
+  minVisits?: number;
+  /** Skip the training stage even when the trainer environment is installed. */
+  skipTrain?: boolean;
+  unsafeNoSandbox?: boolean;
+  /** Progress and stage lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** What happened to one stage. */
+export interface StageResult {
+  name: string;
+  status: "done" | "skipped" | "missing" | "failed";
+  detail: string;
+  seconds: number;
+  outputs: string[];
+}
+
+export interface DemoResult {
+  out: string;
+  stages: StageResult[];
+  methodCheck: MethodCheckResult | null;
+  reportPath: string;
+  viewCommand: string;
+}
+
+/** Run a registered sealign command in this process (the same code as the CLI). */
+async function runCommand(args: string[]): Promise<boolean> {
+  const { Command } = await import("commander");
+  const { registerCommands } = await import("../commands/index.js");
+  const program = new Command().name("sealign").exitOverride();
+  registerCommands(program);
+  if (!program.commands.some((c) => c.name() === args[0])) return false;
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(args, { from: "user" });
+    if (process.exitCode !== undefined && process.exitCode !== 0)
+      throw new Error(`sealign ${args.join(" ")} exited with code ${process.exitCode}`);
+  } finally {
+    process.exitCode = before;
+  }
+  return true;
+}
+
+/** True when `sealign NAME` is a registered command in this build. */
+export async function hasCommand(name: string): Promise<boolean> {
+  const { Command } = await import("commander");
+  const { registerCommands } = await import("../commands/index.js");
+  const program = new Command();
+  registerCommands(program);
+  return program.commands.some((c) => c.name() === name);
+}
+
+async function readAll<T>(
+  path: string,
+  parse: (value: unknown, where: { file: string; line: number }) => T,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const record of readJsonl(path))
+    out.push(parse(record.value, { file: path, line: record.line }));
+  return out;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const out = resolve(options.out);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const samples = options.samples ?? 4;
+  const seed = options.seed ?? 0;
+  const concurrency = options.concurrency ?? 2;
+  const threshold = options.threshold ?? 0.5;
+  const minVisits = options.minVisits ?? 1;
+  const simSpec = options.sim ?? "";
+  const simConfig = parseSimSpec(simSpec); // bad settings fail here, before any work
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new InputError("samples must be a positive whole number", { field: "--samples" });
+  const unsafeNoSandbox = options.unsafeNoSandbox ?? false;
+  if (!unsafeNoSandbox && !bwrapAvailable()) {
+    throw new InputError(
+      "bubblewrap (bwrap) is needed to run the agent's commands isolated (install the Debian package 'bubblewrap'), or pass --unsafe-no-sandbox",
+    );
+  }
+  await mkdir(out, { recursive: true });
+  const stages: StageResult[] = [];
+  const total = 9;
+  const stage = async (
+    name: string,
+    work: () => Promise<{ status?: StageResult["status"]; detail: string; outputs?: string[] }>,
+  ): Promise<StageResult> => {
+    const started = Date.now();
+    log(`demo [${stages.length + 1}/${total}] ${name} ...`);
+    let result: StageResult;
+    try {
+      const r = await work();
+      result = {
+        name,
+        status: r.status ?? "done",
+        detail: r.detail,
+        seconds: (Date.now() - started) / 1000,
+        outputs: r.outputs ?? [],
+      };
+    } catch (error) {
+      result = {
+        name,
+        status: "failed",
+        detail: (error as Error).message,
+        seconds: (Date.now() - started) / 1000,
+        outputs: [],
+      };
+      stages.push(result);
+      log(`demo [${stages.length}/${total}] ${name}: FAILED: ${result.detail}`);
+      throw error;
+    }
+    stages.push(result);
+    log(
+      `demo [${stages.length}/${total}] ${name}: ${result.status}: ${result.detail} (${result.seconds.toFixed(1)}s)`,
+    );
+    return result;
+  };
+
+  const tasksFile = join(out, "tasks.jsonl");
+  const runDir = join(out, "run");
+  const validated = join(runDir, "validated");
+  const scored = join(validated, "trajectories.jsonl");
+  const treesDir = join(out, "trees");
+  const pairsFile = join(out, "pairs.jsonl");
+  const exportDir = join(out, "export");
+  const evalDir = join(out, "eval");
+
+  await stage("tasks", async () => {
+    const tasks = await loadBuiltinTasks({ languages: options.languages, limit: options.limit });
+    if (tasks.length === 0) throw new InputError("no built-in task matches the selection");
+    await writeJsonlAtomic(tasksFile, tasks);
+    const python = tasks.filter((t) => t.language === "python").length;
+    return {
+      detail: `${tasks.length} built-in tasks (${python} Python, ${tasks.length - python} JavaScript)`,
+      outputs: [tasksFile],
+    };
+  });
+
+  await stage("collect", async () => {
+    const summary = await collect({
+      tasksFile,
+      model: simSpec ? `sim:${simSpec}` : "sim",
+      samples,
+      concurrency,
+      runDir,
+      seed,
+      episode: { unsafeNoSandbox },
+    });
+    const reasons = Object.entries(summary.byExitReason)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+    return {
+      detail: `${summary.total} episodes of the simulated teacher (${samples} per task; ${summary.ran} run now, ${summary.alreadyDone} resumed${reasons ? `; ${reasons}` : ""})`,
+      outputs: [join(runDir, "trajectories.jsonl")],
+    };
+  });
+
+  await stage("validate", async () => {
+    const summary = await validateRun({
+      input: join(runDir, "trajectories.jsonl"),
+      tasks: tasksFile,
+      out: validated,
+      workers: concurrency,
+      unsafeNoSandbox,
+    });
+    return {
+      detail: `${summary.resolved_instances} of ${summary.submitted_instances} episodes resolve their task (tests run in the sandbox)`,
+      outputs: [scored, join(validated, "report.json")],
+    };
+  });
+
+  await stage("tree", async () => {
+    await runCommand(["tree", scored, "-o", treesDir, "--no-progress"]);
+    const index = JSON.parse(await readFile(join(treesDir, "index.json"), "utf8")) as unknown;
+    const entries = Array.isArray(index) ? index : ((index as { tasks?: unknown[] }).tasks ?? []);
+    return { detail: `${entries.length} task trees`, outputs: [treesDir] };
+  });
+
+  let pairs: Pair[] = [];
+  await stage("pairs", async () => {
+    await runCommand([
+      "pairs",
+      scored,
+      "-o",
+      pairsFile,
+      "--threshold",
+      String(threshold),
+      "--min-visits",
+      String(minVisits),
+      "--no-progress",
+    ]);
+    pairs = await readAll(pairsFile, parsePair);
+    return {
+      detail: `${pairs.length} critical pairs (threshold ${threshold}, min visits ${minVisits})`,
+      outputs: [pairsFile],
+    };
+  });
+
+  const trajectories: Trajectory[] = [];
+  for await (const t of readTrajectories(scored)) trajectories.push(t);
+  const check = methodCheck(trajectories, pairs);
+
+  await stage("export", async () => {
+    if (!(await hasCommand("export")))
+      return { status: "missing", detail: "the export stage (sealign export) is not in this build" };
+    await mkdir(exportDir, { recursive: true });
+    await runCommand(["export", "sft", scored, "-o", join(exportDir, "sft.jsonl")]);
+    await runCommand(["export", "dpo", pairsFile, "-o", join(exportDir, "dpo.jsonl")]);
+    return {
+      detail: "SFT rows from resolved episodes, DPO rows from critical pairs (TRL format)",
+      outputs: [exportDir],
+    };
+  });
+
+  await stage("train", async () => {
+    if (options.skipTrain) return { status: "skipped", detail: "--skip-train" };
+    if (!(await hasCommand("train")))
+      return { status: "missing", detail: "the training stage (sealign train) is not in this build" };
+    const { trainerVenvReady } = await import("../train/venv.js");
+    if (!trainerVenvReady())
+      return {
+        status: "skipped",
+        detail:
+          "the trainer environment is not installed (run `bash scripts/setup-trainer.sh`, then rerun the demo)",
+      };
+    await runCommand(["train", "--demo", "--data", exportDir, "-o", join(out, "model")]);
+    return { detail: "tiny model trained with TRL (SFT then DPO)", outputs: [join(out, "model")] };
+  });
+
+  await stage("eval", async () => {
+    const result = await evaluate({ runs: [runDir], names: ["simulated teacher"], out: evalDir, png: true });
+    return { detail: `metrics and charts of the run (${result.files.length} files)`, outputs: result.files };
+  });
+
+  const reportPath = join(out, "report.md");
+  const viewCommand = `sealign view ${out}`;
+  await stage("report", async () => {
+    const resolved = trajectories.filter((t) => t.outcome.resolved === true).length;
+    const truthCount = trajectories.filter((t) => simGroundTruth(t) !== null).length;
+    const summary = {
+      schema: "sealign.demo/1",
+      sealign_version: SEALIGN_VERSION,
+      created_at: new Date().toISOString(),
+      config: {
+        samples,
+        seed,
+        concurrency,
+        threshold,
+        min_visits: minVisits,
+        sim: { spec: simSpec, ...simConfig },
+        sim_defaults: DEFAULT_SIM_CONFIG,
+      },
+      stages,
+      trajectories: trajectories.length,
+      resolved,
+      with_ground_truth: truthCount,
+      pairs: pairs.length,
+      method_check: check,
+      view: viewCommand,
+    };
+    await writeFileAtomic(join(out, "demo.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    const evalMd = existsSync(join(evalDir, "eval.md"))
+      ? await readFile(join(evalDir, "eval.md"), "utf8")
+      : null;
+    await writeFileAtomic(reportPath, demoReport({ ...summary, evalMarkdown: evalMd }));
+    return {
+      detail: `${reportPath}, ${join(out, "demo.json")}`,
+      outputs: [reportPath, join(out, "demo.json")],
+    };
+  });
+
+  log(`demo: done. Report: ${reportPath}`);
+  log(`demo: look at the runs, trees and pairs with: ${viewCommand}`);
+  return { out, stages, methodCheck: check, reportPath, viewCommand };
+}
