@@ -187,3 +187,58 @@ describe("sealign collect", () => {
     expect(out).toEqual(["collect 3/10 (30%) | running 2 | tokens 1234 | errors 1 | tool errors 2 | 0s\n"]);
   });
 });
+
+describe("sealign collect --validate", () => {
+  it("validates each patch right away and counts resolved-so-far", async () => {
+    const fixer = await startScriptedServer((body) => {
+      const messages = body.messages as { role: string; content: string }[];
+      const fixesTruncate = String(messages[1]?.content).includes("main.py") && messages.length === 2;
+      if (fixesTruncate) {
+        return {
+          message: callMessage(
+            toolCall("str_replace_editor", {
+              command: "str_replace",
+              path: "/workspace/main.py",
+              old_str: "return number % 1.0 + 1.0",
+              new_str: "return number % 1.0",
+            }),
+          ),
+        };
+      }
+      return { message: callMessage(toolCall("finish", { message: "done" })) };
+    });
+    try {
+      const runDir = tempDir("sealign-collect-");
+      const dir = tempDir();
+      const file = join(dir, "tasks.jsonl");
+      writeFileSync(
+        file,
+        `${readFileSync(sharedData("humanevalfix-python.jsonl"), "utf8").split("\n").slice(0, 3).join("\n")}\n`,
+      );
+      const lines: string[] = [];
+      const summary = await collect({
+        tasksFile: file,
+        model: "openai:scripted",
+        providerOptions: { baseUrl: fixer.baseUrl },
+        samples: 1,
+        runDir,
+        validate: { timeoutMs: 30_000 },
+        progress: new ProgressDisplay({
+          stream: { write: (t: string) => lines.push(t) > 0, isTTY: false },
+          intervalMs: 60_000,
+        }),
+      });
+      expect(summary.ran).toBe(3);
+      const byTask = new Map<string, { resolved: boolean | null; exists: boolean | undefined }>();
+      for await (const t of readTrajectories(join(runDir, "trajectories.jsonl"))) {
+        byTask.set(t.task_id, { resolved: t.outcome.resolved, exists: t.outcome.report?.patch_exists });
+      }
+      // only truncate_number's str_replace matches; the others end with an empty patch
+      expect(byTask.get("humanevalfix-python-2")).toEqual({ resolved: true, exists: true });
+      expect(byTask.get("humanevalfix-python-0")).toEqual({ resolved: false, exists: false });
+      expect(lines.at(-1)).toMatch(/resolved 1/);
+    } finally {
+      await fixer.close();
+    }
+  }, 90_000);
+});

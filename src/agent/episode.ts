@@ -66,7 +66,10 @@ export interface EpisodeTimings {
   totalMs: number;
   modelMs: number;
   commandMs: number;
+  /** Workspace clone and shell start. */
   setupMs: number;
+  /** The final `git diff` and building the trajectory. */
+  finishMs: number;
 }
 
 /**
@@ -268,6 +271,7 @@ export async function runEpisodeTimed(
   }
 
   async function finish(): Promise<{ trajectory: Trajectory; timings: EpisodeTimings }> {
+    const finishStarted = Date.now();
     if (exitReason !== "sandbox_error" || setupMs > 0) {
       try {
         patch = await diffAgainstBase(workspace, base.baseCommit);
@@ -321,7 +325,13 @@ export async function runEpisodeTimed(
     });
     return {
       trajectory,
-      timings: { totalMs: Date.now() - started, modelMs, commandMs: toolbox.bash.commandMs, setupMs },
+      timings: {
+        totalMs: Date.now() - started,
+        modelMs,
+        commandMs: toolbox.bash.commandMs,
+        setupMs,
+        finishMs: Date.now() - finishStarted,
+      },
     };
   }
 }

@@ -4,16 +4,21 @@ import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
 import { JsonlAppender } from "../io/append.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { PromptOverrides } from "../prompts/templates.js";
 import { loadPromptTemplates } from "../prompts/templates.js";
 import { createProvider, type ProviderOptions } from "../providers/registry.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { sweepStaleCgroups } from "../sandbox/pids.js";
 import { type BaseWorkspace, prepareBase, removeWorkspace } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
+import { parseTrajectory } from "../schema/validate.js";
 import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
+import { isEmptyPatch } from "../validate/normalise.js";
+import { reportWithoutRun, type ValidationReport, validateOne } from "../validate/validate-one.js";
 import { SEALIGN_VERSION } from "../version.js";
 import {
   checkResumable,
@@ -51,6 +56,11 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** Progress display (default: one on stderr); null for none. */
   progress?: ProgressDisplay | null;
+  /**
+   * Validate each episode's patch right after it (the validate stage's `validateOne` on the same
+   * base): fills `outcome.resolved` / `outcome.report` and shows resolved-so-far.
+   */
+  validate?: { timeoutMs: number; testCommand?: string };
   /** Called with each trajectory once it is safely appended. */
   onTrajectory?: (trajectory: Trajectory) => void;
 }
@@ -112,6 +122,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     config: {
       concurrency,
       instance_ids: options.instanceIds ?? null,
+      validate: options.validate ?? null,
       limit: options.limit ?? null,
       prompts: templates.sources,
       episode: { ...options.episode },
@@ -138,6 +149,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   if (existsSync(trajectoriesPath)) {
     for await (const t of readTrajectories(trajectoriesPath, { tolerateTruncatedTail: true })) {
       done.add(`${t.task_id}\0${t.provenance.sample_index}`);
+      if (state.resolved !== null && t.outcome.resolved) state.resolved++;
       state.tokens += t.usage.total_tokens ?? 0;
       state.toolErrors += t.usage.tool_errors;
       if (t.outcome.exit_reason === "model_error" || t.outcome.exit_reason === "sandbox_error")
@@ -198,7 +210,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       let tokensBefore = 0;
       try {
         const base = await baseOf(task);
-        const trajectory = await runEpisode(task, provider, {
+        let trajectory = await runEpisode(task, provider, {
           ...options.episode,
           workspaceRoot: workRoot,
           base,
@@ -217,6 +229,15 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         });
         // an episode cut short by the user's stop is not a result: it is rerun on resume
         if (options.signal?.aborted && trajectory.outcome.exit_detail === "aborted") continue;
+        if (options.validate) {
+          trajectory = await validateTrajectory(trajectory, task, base, options.validate, {
+            workRoot,
+            logsDir: join(runDir, "logs"),
+            limits: options.episode?.limits,
+            unsafeNoSandbox: options.episode?.unsafeNoSandbox,
+          });
+          if (trajectory.outcome.resolved) state.resolved = (state.resolved ?? 0) + 1;
+        }
         await appender.append(trajectory);
         ran++;
         state.done++;
@@ -251,4 +272,53 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   }
   if (failure !== null) throw failure;
   return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
+}
+
+/**
+ * Run the task's tests on an episode's patch with the validate stage's library and record the
+ * verdict (SWE-bench report) on the trajectory. A harness failure leaves `resolved` unknown.
+ */
+async function validateTrajectory(
+  trajectory: Trajectory,
+  task: Task,
+  base: BaseWorkspace,
+  settings: { timeoutMs: number; testCommand?: string },
+  where: { workRoot: string; logsDir: string; limits?: SandboxLimits; unsafeNoSandbox?: boolean },
+): Promise<Trajectory> {
+  const patch = trajectory.patch;
+  let report: ValidationReport;
+  let log = "";
+  if (patch === null || isEmptyPatch(patch)) {
+    report = reportWithoutRun(patch);
+  } else {
+    ({ report, log } = await validateOne(task, patch, base, {
+      timeoutMs: settings.timeoutMs,
+      testCommand: settings.testCommand,
+      workRoot: where.workRoot,
+      limits: where.limits,
+      unsafeNoSandbox: where.unsafeNoSandbox,
+    }));
+  }
+  let logPath: string | undefined;
+  if (log) {
+    logPath = join(
+      where.logsDir,
+      `${safeFileName(trajectory.task_id)}.${trajectory.provenance.sample_index}.log`,
+    );
+    await mkdir(where.logsDir, { recursive: true });
+    await writeFileAtomic(logPath, log);
+  }
+  const resolved = report.error ? null : report.resolved;
+  return parseTrajectory({
+    ...trajectory,
+    outcome: {
+      ...trajectory.outcome,
+      resolved,
+      report: { ...report, ...(logPath ? { log_path: logPath } : {}) },
+    },
+  });
+}
+
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
 }

@@ -34,6 +34,9 @@ interface CollectCommandOptions {
   repoPath?: string;
   unsafeNoSandbox?: boolean;
   quiet?: boolean;
+  validate?: boolean;
+  testTimeout: string;
+  testCommand?: string;
 }
 
 function number(
@@ -171,6 +174,9 @@ export function registerCollect(program: Command): void {
           prepare: options.repoPath ? { repoPath: options.repoPath } : undefined,
         },
         progress: options.quiet ? null : undefined,
+        validate: options.validate
+          ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
+          : undefined,
       });
       const reasons = Object.entries(summary.byExitReason)
         .map(([reason, n]) => `${reason} ${n}`)
