@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { steps } from "../src/schema/steps.js";
-import { actionKey, collapseShellSpaces } from "../src/tree/keys.js";
+import { actionKey, collapseShellSpaces, sameAction } from "../src/tree/keys.js";
 import { normaliseObservation, observationHash } from "../src/tree/observation.js";
 import { firstRepeatedAction, repeatsSameAction } from "../src/tree/stuck.js";
 import { TaskTree, type TreeNode } from "../src/tree/tree.js";
 import { TrajectoryView } from "../src/tree/view.js";
 import { wilsonInterval, zForConfidence } from "../src/tree/wilson.js";
 import { trajectory } from "./fixtures/tree/build.js";
+import { prng } from "./fixtures/tree/random.js";
 
 function call(tool: string, args: string, thought = "") {
   return { thought, calls: [{ id: "x", tool, arguments: safeParse(args), argumentsRaw: args }] };
@@ -82,9 +83,44 @@ describe("action keys", () => {
     expect(actionKey({ thought: "I am done.", calls: [] })).not.toBe(
       actionKey({ thought: "Not done.", calls: [] }),
     );
-    expect(actionKey(call("execute_bash", '{"command": "ls"'))).toBe(
-      '[["execute_bash",{"raw":"{\\"command\\": \\"ls\\""}]]',
-    );
+    expect(JSON.parse(actionKey(call("execute_bash", '{"command": "ls"')))).toEqual([
+      ["execute_bash", null, '{"command": "ls"'],
+    ]);
+  });
+});
+
+describe("sameAction", () => {
+  it("agrees with action key equality on random variations", () => {
+    const random = prng(99);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const variants = (): string => {
+      const command = pick(["ls  -la", "ls -la", " ls -la\r\n", "echo 'a  b'", "echo 'a b'", "view"]);
+      const text = pick(["x = 1\n", "x = 1\r\n", "  x = 1", "x  = 1", "y"]);
+      const shape = pick([0, 1, 2, 3, 4]);
+      if (shape === 0) return JSON.stringify({ command, path: "/a.py" });
+      if (shape === 1) return JSON.stringify({ path: "/a.py", command });
+      if (shape === 2) return JSON.stringify({ command, new_str: text, range: [1, pick([2, 3])] });
+      if (shape === 3) return JSON.stringify({ nested: { b: text, a: command } });
+      return pick(['{"command": "ls"', "[1,2]", ' {"command": "ls"  ']);
+    };
+    let equal = 0;
+    for (let i = 0; i < 3000; i++) {
+      const tool = pick(["execute_bash", "str_replace_editor"]);
+      const a =
+        random() < 0.1
+          ? { thought: pick(["done", " done "]), calls: [] }
+          : call(tool, variants(), pick(["a", "b"]));
+      const b =
+        random() < 0.1
+          ? { thought: pick(["done", "other"]), calls: [] }
+          : call(tool, variants(), pick(["a", "b"]));
+      for (const keyThought of [false, true]) {
+        const byKey = actionKey(a, { keyThought }) === actionKey(b, { keyThought });
+        expect(sameAction(a, b, { keyThought })).toBe(byKey);
+        if (byKey) equal++;
+      }
+    }
+    expect(equal).toBeGreaterThan(100);
   });
 });
 

@@ -7,6 +7,7 @@ export {
   collapseShellSpaces,
   collapseWhitespace,
   SHELL_TOOLS,
+  sameAction,
   toolSignature,
 } from "./keys.js";
 export { normaliseObservation, observationHash } from "./observation.js";

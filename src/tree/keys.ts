@@ -11,7 +11,8 @@ import type { Step } from "../schema/steps.js";
  *   Whitespace inside strings is otherwise kept (it matters in code, `old_str`, `file_text`),
  *   except in the `command` argument of shell tools (SHELL_TOOLS), where runs of spaces and
  *   tabs outside quotes are collapsed into one space: the shell splits on them anyway.
- * - Arguments that are not a JSON object are kept as their raw text, trimmed, marked `raw`.
+ * - Arguments that are not a JSON object are kept as their raw text, trimmed, as
+ *   `[tool name, null, raw text]` (a shape no parsed object can take).
  * - A turn without tool calls (a message to the user) is keyed by its text with all
  *   whitespace runs collapsed: its text is the action.
  * - The free-text thought (reasoning and content beside tool calls) is left out unless
@@ -93,7 +94,7 @@ export function actionKey(step: Pick<Step, "calls" | "thought">, options: Action
   } else {
     for (const call of step.calls) {
       if (call.arguments === null) {
-        parts.push([call.tool, { raw: normaliseString(call.argumentsRaw) }]);
+        parts.push([call.tool, null, normaliseString(call.argumentsRaw)]);
         continue;
       }
       const args = canonicalValue(call.arguments) as Record<string, unknown>;
@@ -105,6 +106,64 @@ export function actionKey(step: Pick<Step, "calls" | "thought">, options: Action
     if (options.keyThought) parts.push(["thought", collapseWhitespace(step.thought)]);
   }
   return JSON.stringify(parts);
+}
+
+function equalCanonical(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "string" || typeof b === "string") {
+    return typeof a === "string" && typeof b === "string" && normaliseString(a) === normaliseString(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equalCanonical(a[i], b[i])) return false;
+    return true;
+  }
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const key of ka) {
+    if (!Object.hasOwn(b, key)) return false;
+    if (!equalCanonical((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * `actionKey(a) === actionKey(b)`, decided without building either key: most pairs of steps
+ * differ early, so this is cheap where keys would cost a canonical copy and a JSON string each.
+ */
+export function sameAction(
+  a: Pick<Step, "calls" | "thought">,
+  b: Pick<Step, "calls" | "thought">,
+  options: ActionKeyOptions = {},
+): boolean {
+  if (a.calls.length !== b.calls.length) return false;
+  if (a.calls.length === 0) return collapseWhitespace(a.thought) === collapseWhitespace(b.thought);
+  for (let i = 0; i < a.calls.length; i++) {
+    const x = a.calls[i] as Step["calls"][number];
+    const y = b.calls[i] as Step["calls"][number];
+    if (x.tool !== y.tool) return false;
+    if (x.argumentsRaw === y.argumentsRaw) continue;
+    if (x.arguments === null || y.arguments === null) {
+      if (x.arguments !== y.arguments || normaliseString(x.argumentsRaw) !== normaliseString(y.argumentsRaw))
+        return false;
+      continue;
+    }
+    const shell = SHELL_TOOLS.has(x.tool);
+    const cx = x.arguments.command;
+    const cy = y.arguments.command;
+    if (shell && typeof cx === "string" && typeof cy === "string") {
+      if (collapseShellSpaces(normaliseString(cx)) !== collapseShellSpaces(normaliseString(cy))) return false;
+      const { command: _x, ...restX } = x.arguments;
+      const { command: _y, ...restY } = y.arguments;
+      if (!equalCanonical(restX, restY)) return false;
+    } else if (!equalCanonical(x.arguments, y.arguments)) {
+      return false;
+    }
+  }
+  return !options.keyThought || collapseWhitespace(a.thought) === collapseWhitespace(b.thought);
 }
 
 /** The tool names of a step in call order, "" for a message turn: a cheap pre-check for keys. */

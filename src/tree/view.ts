@@ -45,6 +45,11 @@ export class TrajectoryView {
     this.rawObservations = new Array(this.steps.length);
   }
 
+  /** Whether keys include the thought (`--key-thought`). */
+  get keyThought(): boolean {
+    return this.keyOptions.keyThought === true;
+  }
+
   get id(): string {
     return this.trajectory.id;
   }
