@@ -21,6 +21,8 @@ export * from "./charts/index.js";
 export { episodeSeed, type RunManifest } from "./collect/manifest.js";
 export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
 export { type CollectOptions, type CollectSummary, collect } from "./collect/run.js";
+export { type MethodCheckResult, methodCheck } from "./demo/method-check.js";
+export { type DemoOptions, type DemoResult, runDemo, type StageResult } from "./demo/run.js";
 export { EXIT, InputError } from "./errors.js";
 export * from "./eval/index.js";
 export {

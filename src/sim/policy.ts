@@ -104,7 +104,16 @@ export function* simPolicy(
   if (edits.length === 0) throw new SimTaskError(`task ${task.instance_id} has no gold patch to imitate`);
   const target = edits.find((e) => !e.created && !e.deleted) ?? edits[0]!;
   let turn = 0;
+  /**
+   * Mistakes that could have been avoided: the other option had a chance. The last of them on a
+   * failed episode is its fatal decision (a forced mistake, probability 1, dooms nothing by itself).
+   */
   const mistakes: { turn: number; name: DecisionName }[] = [];
+  let erred = false;
+  const mistake = (name: DecisionName, alternativePossible: boolean) => {
+    erred = true;
+    if (alternativePossible) mistakes.push({ turn, name });
+  };
 
   const listing = yield {
     tool: "execute_bash",
@@ -142,7 +151,7 @@ export function* simPolicy(
     thought: `The issue most likely comes from ${viewPath}; let me read it.`,
     decision: { name: "locate", choice: wrong ? "wrong-file" : "right-file", mistake: wrong },
   };
-  if (wrong) mistakes.push({ turn, name: "locate" });
+  if (wrong) mistake("locate", config.wrongPlace < 1);
   yield viewAction;
   turn++;
 
@@ -178,7 +187,7 @@ export function* simPolicy(
       thought: "Let me read the file again.",
       decision: { name: "repeat", choice: "repeat", mistake: true },
     };
-    mistakes.push({ turn, name: "repeat" });
+    mistake("repeat", config.repeat < 1);
     // The runner's stuck rule ends the episode; without one, the loop runs to the turn limit.
     for (;;) {
       yield again;
@@ -189,8 +198,8 @@ export function* simPolicy(
 
   let lastRecovered = false;
   const finish = (message: string, decision?: SimDecision): SimAction => {
-    const resolved = !mistakes.length || lastRecovered;
-    const fatal = resolved ? null : mistakes.at(-1)!;
+    const resolved = !erred || lastRecovered;
+    const fatal = resolved ? null : (mistakes.at(-1) ?? null);
     return {
       tool: "finish",
       arguments: { message },
@@ -206,7 +215,7 @@ export function* simPolicy(
 
   // --- decision: give up
   if (!wrong && random() < config.giveUp) {
-    mistakes.push({ turn, name: "give_up" });
+    mistake("give_up", config.giveUp < 1);
     yield finish("I could not find the cause of this bug; stopping here.", {
       name: "give_up",
       choice: "give-up",
@@ -235,7 +244,7 @@ export function* simPolicy(
 
   // --- decision: test before finishing
   if (random() < config.finishEarly) {
-    if (wrong) mistakes.push({ turn, name: "test" });
+    if (wrong) mistake("test", config.finishEarly < 1);
     yield finish("I fixed the bug.", { name: "test", choice: "finish-untested", mistake: wrong });
     return;
   }
@@ -278,7 +287,7 @@ export function* simPolicy(
     yield finish("The tests pass now; the bug is fixed.");
     return;
   }
-  if (place) mistakes.push({ turn, name: "recover" });
+  if (place) mistake("recover", config.recover > 0);
   yield finish("The remaining failures look unrelated to the issue; done.", {
     name: "recover",
     choice: "finish-failing",
