@@ -29,6 +29,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm install (locked versions)"
   npm install --no-audit --no-fund --loglevel=error
 fi
+bash scripts/setup-tasks.sh
 echo "setup: build"
 npx tsc -p tsconfig.json
 chmod +x dist/cli.js
