@@ -61,34 +61,62 @@ export class PlainFile {
       if (next === -1) return;
       position = next + 1;
     }
-    let buffer: Buffer = Buffer.alloc(0);
+    // `buffer` holds bytes [bufferStart, bufferStart + filled) of the file; the unfinished line
+    // at its end is moved to the front of the next buffer (never the whole chunk).
+    let buffer = Buffer.allocUnsafe(CHUNK);
     let bufferStart = position;
+    let filled = 0;
     let scan = 0;
-    while (bufferStart + scan <= this.size) {
-      const newline = buffer.indexOf(10, scan);
+    for (;;) {
+      const newline = buffer.subarray(0, filled).indexOf(10, scan);
       if (newline === -1) {
-        const readAt = bufferStart + buffer.length;
+        const readAt = bufferStart + filled;
         if (readAt >= this.size) {
-          if (buffer.length > 0) yield this.lineOf(buffer, bufferStart, 0, buffer.length);
+          if (filled > 0) yield this.lineOf(buffer, bufferStart, 0, filled);
           return;
         }
-        const more = this.read(readAt, Math.max(CHUNK, buffer.length));
-        scan = buffer.length;
-        buffer = buffer.length === 0 ? more : Buffer.concat([buffer, more]);
+        if (filled === buffer.length) {
+          // One line longer than the buffer: grow it.
+          const bigger = Buffer.allocUnsafe(buffer.length * 2);
+          buffer.copy(bigger, 0, 0, filled);
+          buffer = bigger;
+        }
+        scan = filled;
+        const n = this.readInto(buffer, filled, readAt);
+        if (n === 0) {
+          // The file ended early (shrunk while read): what is there is the last line.
+          if (filled > 0) yield this.lineOf(buffer, bufferStart, 0, filled);
+          return;
+        }
+        filled += n;
         continue;
       }
       let lineStart = 0;
       let next = newline;
-      // Emit every complete line in the buffer.
       while (next !== -1) {
         yield this.lineOf(buffer, bufferStart, lineStart, next);
         lineStart = next + 1;
-        next = buffer.indexOf(10, lineStart);
+        next = lineStart < filled ? buffer.subarray(0, filled).indexOf(10, lineStart) : -1;
       }
-      buffer = buffer.subarray(lineStart);
+      const rest = filled - lineStart;
+      const fresh = Buffer.allocUnsafe(Math.max(CHUNK, rest * 2));
+      buffer.copy(fresh, 0, lineStart, filled);
+      buffer = fresh;
       bufferStart += lineStart;
-      scan = 0;
+      filled = rest;
+      scan = rest;
     }
+  }
+
+  /** Read up to the buffer's end from file position `at` into `buffer` at `offset`. */
+  private readInto(buffer: Buffer, offset: number, at: number): number {
+    let done = 0;
+    while (offset + done < buffer.length) {
+      const n = readSync(this.fd, buffer, offset + done, buffer.length - offset - done, at + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
   }
 
   private lineOf(buffer: Buffer, bufferStart: number, from: number, to: number): OffsetLine {
