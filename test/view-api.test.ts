@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -263,6 +263,25 @@ describe("HTTP server", () => {
       expect(html.headers.get("content-type")).toMatch(/text\/html/);
       expect(await html.text()).toContain("/static/app.js");
       expect((await fetch(`${server.url}static/app.js`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("HTTP server when files change under it", () => {
+  it("answers 500 with the reason when a record's file is gone, and keeps serving", async () => {
+    const dir = tempDir("sealign-view-gone-");
+    const file = join(dir, "t.jsonl");
+    const [a] = fixtureTrajectories();
+    await writeFile(file, `${JSON.stringify(a)}\n`);
+    const server = await startViewServer(await Catalog.open([file]));
+    try {
+      await rm(file);
+      const res = await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(a!.id)}`);
+      expect(res.status).toBe(500);
+      expect((await res.json()).error).toMatch(/ENOENT/);
+      expect((await fetch(`${server.url}api/overview`)).status).toBe(200);
     } finally {
       await server.close();
     }
