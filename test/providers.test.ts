@@ -28,19 +28,24 @@ describe("model SPECs and the provider registry", () => {
 });
 
 describe("embedded provider (node-llama-cpp, tiny random Qwen3 GGUF)", () => {
-  it("runs an episode in-process; whatever the model says is recorded faithfully", async () => {
+  it("runs an episode in-process with valid (if useless) tool calls", async () => {
     const { ggufPath } = await ensureTinyModel();
     const task = (await loadTasks(sharedData("humanevalfix-python.jsonl")))[0] as Task;
-    const provider = await createProvider(`embedded:${ggufPath}`, { threads: 1 });
+    const provider = await createProvider(`embedded:${ggufPath}`, { threads: 1, maxArgumentChars: 24 });
     try {
       const trajectory = await runEpisode(task, provider, {
         maxTurns: 2,
-        sampling: { max_tokens: 48, temperature: 1 },
+        stuckRepeat: 0,
+        sampling: { max_tokens: 256, temperature: 1, tool_choice: "required" },
         seed: 7,
       });
       expect(trajectory.provenance.model).toBe("embedded:tiny-qwen3-f32.gguf");
-      expect(trajectory.outcome.exit_reason).toBe("max_turns");
-      expect(trajectory.usage.turns).toBe(2);
+      expect(["max_turns", "finished"], trajectory.outcome.exit_detail).toContain(
+        trajectory.outcome.exit_reason,
+      );
+      const calls = trajectory.messages.flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []) : []));
+      expect(calls.length).toBe(trajectory.usage.turns);
+      expect(trajectory.usage.tool_errors).toBe(0);
       expect(trajectory.usage.tokens_estimated).toBe(false);
       expect(trajectory.usage.completion_tokens).toBeGreaterThan(0);
       // any tool call the random model made has JSON arguments (grammar-constrained)

@@ -10,6 +10,10 @@ interface CollectCommandOptions {
   temperature?: string;
   topP?: string;
   maxTokens?: string;
+  toolChoice?: string;
+  threads?: string;
+  modelContext?: string;
+  maxArgumentChars?: string;
   seed: string;
   concurrency: string;
   output: string;
@@ -61,6 +65,15 @@ function number(
   return n;
 }
 
+function toolChoice(value: string): "auto" | "required" {
+  if (value !== "auto" && value !== "required") {
+    throw new InputError(`--tool-choice: expected auto or required, got "${value}"`, {
+      field: "--tool-choice",
+    });
+  }
+  return value;
+}
+
 /** `sealign collect --tasks FILE --model SPEC --samples N -o RUN_DIR` */
 export function registerCollect(program: Command): void {
   program
@@ -80,6 +93,10 @@ export function registerCollect(program: Command): void {
     .option("--temperature <t>", "sampling temperature")
     .option("--top-p <p>", "nucleus sampling")
     .option("--max-tokens <n>", "most tokens per model reply")
+    .option(
+      "--tool-choice <mode>",
+      "auto (the model may answer in text) or required (every reply a tool call)",
+    )
     .option("--seed <n>", "base seed (each episode's seed derives from it)", "0")
     .option("--concurrency <c>", "episodes at a time", "1")
     .requiredOption(
@@ -90,6 +107,9 @@ export function registerCollect(program: Command): void {
     .option("--api-key <key>", "API key (default OPENAI_API_KEY)")
     .option("--request-timeout <s>", "seconds per model request before it is retried", "600")
     .option("--retries <n>", "retries of a model request on 429/5xx/time-out", "4")
+    .option("--threads <n>", "embedded: CPU threads for the model")
+    .option("--model-context <n>", "embedded: context size in tokens (default 8192)")
+    .option("--max-argument-chars <n>", "embedded with --tool-choice required: cap on each string argument")
     .option("--max-turns <n>", "assistant turns per episode", String(EPISODE_DEFAULTS.maxTurns))
     .option("--context-tokens <n>", "context budget per episode", String(EPISODE_DEFAULTS.contextTokens))
     .option(
@@ -135,6 +155,12 @@ export function registerCollect(program: Command): void {
           apiKey: options.apiKey,
           timeoutMs: seconds(options.requestTimeout ?? "600", "--request-timeout"),
           maxRetries: number(options.retries, "--retries", { integer: true, min: 0 }),
+          threads: number(options.threads, "--threads", { integer: true, min: 1 }),
+          contextSize: number(options.modelContext, "--model-context", { integer: true, min: 256 }),
+          maxArgumentChars: number(options.maxArgumentChars, "--max-argument-chars", {
+            integer: true,
+            min: 1,
+          }),
         },
         samples: number(options.samples, "--samples", { integer: true, min: 1 }) as number,
         concurrency: number(options.concurrency, "--concurrency", { integer: true, min: 1 }),
@@ -144,6 +170,7 @@ export function registerCollect(program: Command): void {
             ? { temperature: number(options.temperature, "--temperature", { min: 0 }) }
             : {}),
           ...(options.topP !== undefined ? { top_p: number(options.topP, "--top-p", { min: 0 }) } : {}),
+          ...(options.toolChoice !== undefined ? { tool_choice: toolChoice(options.toolChoice) } : {}),
           ...(options.maxTokens !== undefined
             ? { max_tokens: number(options.maxTokens, "--max-tokens", { integer: true, min: 1 }) }
             : {}),

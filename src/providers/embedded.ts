@@ -8,6 +8,7 @@ import type {
   Llama,
   LlamaChat,
   LlamaContext,
+  LlamaGrammar,
   LlamaModel,
 } from "node-llama-cpp";
 import { InputError } from "../errors.js";
@@ -31,6 +32,12 @@ export interface EmbeddedProviderOptions {
   contextSize?: number;
   /** CPU threads (default: node-llama-cpp's choice). */
   threads?: number;
+  /**
+   * With `tool_choice: "required"`: the most characters of each string argument, enforced by
+   * the grammar (default none). Small or untrained models otherwise spend their whole token
+   * budget inside one string and never finish the call.
+   */
+  maxArgumentChars?: number;
 }
 
 /**
@@ -87,58 +94,102 @@ export class EmbeddedProvider implements ModelProvider {
         cause: error,
       });
     }
-    const { chat, model } = loaded;
-    const history = toChatHistory(request.messages);
-    const functions = toFunctions(request.tools);
+    const { chat, model, llama } = loaded;
     const { sampling } = request;
+    const required = sampling.tool_choice === "required" && request.tools.length > 0;
+    const common = {
+      maxTokens: sampling.max_tokens ?? 1024,
+      temperature: sampling.temperature ?? 0,
+      ...(sampling.top_p !== undefined ? { topP: sampling.top_p } : {}),
+      seed: sampling.seed ?? context.seed,
+      signal: request.signal,
+      stopOnAbortSignal: false,
+    };
+    let message: AssistantMessage;
+    let stopReason: string;
     try {
-      const result = await chat.generateResponse(history, {
-        functions,
-        documentFunctionParams: true,
-        maxParallelFunctionCalls: 1,
-        maxTokens: sampling.max_tokens ?? 1024,
-        temperature: sampling.temperature ?? 0,
-        ...(sampling.top_p !== undefined ? { topP: sampling.top_p } : {}),
-        seed: sampling.seed ?? context.seed,
-        signal: request.signal,
-        stopOnAbortSignal: false,
-      });
-      const calls = result.functionCalls ?? [];
-      const message: AssistantMessage = {
-        role: "assistant",
-        content: result.response.length ? result.response : null,
-        ...(calls.length
-          ? {
-              tool_calls: calls.map((call, i) => ({
-                id: `call_${context.turn}_${i}`,
-                type: "function" as const,
-                function: { name: call.functionName, arguments: JSON.stringify(call.params ?? {}) },
-              })),
-            }
-          : {}),
-      };
-      const promptText = request.messages.map((m) => messageText(m)).join("\n");
-      const completionText = messageText(message);
-      return {
-        message,
-        usage: {
-          prompt_tokens: model.tokenize(promptText).length,
-          completion_tokens: model.tokenize(completionText).length,
-          estimated: false,
-        },
-        request: {
-          model: this.name,
-          model_path: this.options.modelPath,
-          temperature: sampling.temperature ?? 0,
-          top_p: sampling.top_p,
-          max_tokens: sampling.max_tokens ?? 1024,
-          seed: sampling.seed ?? context.seed,
-          stop_reason: result.metadata.stopReason,
-        },
-      };
+      if (required) {
+        // one JSON object {name, arguments}, grammar-constrained to the offered tools
+        const grammar = await this.callGrammar(llama, request.tools);
+        const history = toChatHistory(withToolsDocumented(request.messages, request.tools));
+        const result = await chat.generateResponse(history, { ...common, grammar });
+        stopReason = result.metadata.stopReason;
+        message = callFromJson(result.response, context.turn);
+      } else {
+        // the model's own tool-call format, laid out by its chat wrapper; arguments are
+        // grammar-constrained once the model starts a call
+        const result = await chat.generateResponse(toChatHistory(request.messages), {
+          ...common,
+          functions: toFunctions(request.tools),
+          documentFunctionParams: true,
+          maxParallelFunctionCalls: 1,
+        });
+        stopReason = result.metadata.stopReason;
+        const calls = (result.functionCalls ?? []).slice(0, 1);
+        message = {
+          role: "assistant",
+          content: result.response.length ? result.response : null,
+          ...(calls.length
+            ? {
+                tool_calls: calls.map((call, i) => ({
+                  id: `call_${context.turn}_${i}`,
+                  type: "function" as const,
+                  function: { name: call.functionName, arguments: JSON.stringify(call.params ?? {}) },
+                })),
+              }
+            : {}),
+        };
+      }
     } catch (error) {
       throw new ModelError(`embedded model failed: ${(error as Error).message}`, { cause: error });
     }
+    const promptText = request.messages.map((m) => messageText(m)).join("\n");
+    return {
+      message,
+      usage: {
+        prompt_tokens: model.tokenize(promptText).length,
+        completion_tokens: model.tokenize(messageText(message)).length,
+        estimated: false,
+      },
+      request: {
+        model: this.name,
+        model_path: this.options.modelPath,
+        temperature: common.temperature,
+        top_p: sampling.top_p,
+        max_tokens: common.maxTokens,
+        seed: common.seed,
+        tool_choice: required ? "required" : "auto",
+        ...(required && this.options.maxArgumentChars
+          ? { max_argument_chars: this.options.maxArgumentChars }
+          : {}),
+        stop_reason: stopReason,
+      },
+    };
+  }
+
+  private grammars = new Map<string, Promise<LlamaGrammar>>();
+
+  /** The grammar of one tool call as a JSON object, cached per tool set. */
+  private callGrammar(llama: Llama, tools: Tool[]): Promise<LlamaGrammar> {
+    const key = JSON.stringify(tools);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      const schema = {
+        oneOf: tools.map((tool) => ({
+          type: "object",
+          properties: {
+            name: { const: tool.function.name },
+            arguments: toGrammarSchema(
+              tool.function.parameters ?? { type: "object", properties: {} },
+              this.options.maxArgumentChars,
+            ),
+          },
+        })),
+      };
+      grammar = llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
   }
 
   async countTokens(messages: Message[], tools: Tool[]): Promise<number> {
@@ -162,33 +213,71 @@ function toFunctions(tools: Tool[]): ChatModelFunctions {
   for (const tool of tools) {
     functions[tool.function.name] = {
       description: tool.function.description,
-      params: stripDescriptions(tool.function.parameters ?? { type: "object", properties: {} }) as never,
+      params: toGrammarSchema(tool.function.parameters ?? { type: "object", properties: {} }) as never,
     };
   }
   return functions;
 }
 
-/** node-llama-cpp's grammar schemas take a subset of JSON schema: keep type/enum/items/properties/required. */
-function stripDescriptions(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(stripDescriptions);
+/**
+ * node-llama-cpp's grammar schemas take a subset of JSON schema: keep type, enum, items,
+ * properties, required and description. A string cap (`maxChars`) is only used for the
+ * required-call grammar, whose output sealign parses itself: node-llama-cpp 3.22's own
+ * function-call validation counts UTF-16 units where its grammar counts code points, so a capped
+ * string holding an emoji would fail there ("Expected at most N characters but got N+1").
+ */
+function toGrammarSchema(schema: unknown, maxChars?: number): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => toGrammarSchema(s, maxChars));
   if (schema === null || typeof schema !== "object") return schema;
+  const source = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(source)) {
     if (key === "properties") {
       out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stripDescriptions(v)]),
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toGrammarSchema(v, maxChars)]),
       );
-    } else if (
-      key === "type" ||
-      key === "enum" ||
-      key === "items" ||
-      key === "required" ||
-      key === "description"
-    ) {
-      out[key] = key === "items" ? stripDescriptions(value) : value;
-    }
+    } else if (key === "items") out.items = toGrammarSchema(value, maxChars);
+    else if (["type", "enum", "required", "description"].includes(key)) out[key] = value;
   }
+  if (maxChars !== undefined && source.type === "string" && !source.enum) out.maxLength = maxChars;
   return out;
+}
+
+/** The conversation with the tools listed in the system message (for the required-call grammar). */
+function withToolsDocumented(messages: Message[], tools: Tool[]): Message[] {
+  const doc = [
+    "# Tools",
+    "",
+    'Call exactly one of these functions. Reply with one JSON object {"name": <function name>, "arguments": <arguments object>}.',
+    "<tools>",
+    ...tools.map((tool) => JSON.stringify(tool)),
+    "</tools>",
+  ].join("\n");
+  const [first, ...rest] = messages;
+  if (first?.role === "system") return [{ ...first, content: `${messageText(first)}\n\n${doc}` }, ...rest];
+  return [{ role: "system", content: doc }, ...messages];
+}
+
+/** The assistant message for a grammar-constrained `{name, arguments}` reply (text when cut short). */
+function callFromJson(text: string, turn: number): AssistantMessage {
+  let parsed: { name?: unknown; arguments?: unknown } | null = null;
+  try {
+    parsed = JSON.parse(text) as { name?: unknown; arguments?: unknown };
+  } catch {
+    // cut off by max_tokens before the object closed: recorded as the text it is
+  }
+  if (!parsed || typeof parsed.name !== "string") return { role: "assistant", content: text };
+  return {
+    role: "assistant",
+    content: null,
+    tool_calls: [
+      {
+        id: `call_${turn}_0`,
+        type: "function",
+        function: { name: parsed.name, arguments: JSON.stringify(parsed.arguments ?? {}) },
+      },
+    ],
+  };
 }
 
 /** OpenAI chat messages as node-llama-cpp chat history (tool results attached to their calls). */
@@ -284,5 +373,6 @@ export async function createEmbeddedProvider(
     modelPath,
     contextSize: options.contextSize as number | undefined,
     threads: options.threads as number | undefined,
+    maxArgumentChars: options.maxArgumentChars as number | undefined,
   });
 }

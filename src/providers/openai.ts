@@ -53,7 +53,7 @@ export class OpenAIProvider implements ModelProvider {
       model: this.options.model,
       messages: request.messages,
       tools: request.tools,
-      tool_choice: "auto",
+      tool_choice: sampling.tool_choice ?? "auto",
       ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
       ...(sampling.top_p !== undefined ? { top_p: sampling.top_p } : {}),
       ...(sampling.max_tokens !== undefined ? { max_tokens: sampling.max_tokens } : {}),

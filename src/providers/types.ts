@@ -8,6 +8,11 @@ export interface Sampling {
   max_tokens?: number;
   /** Per-episode seed; providers that support seeding pass it on. */
   seed?: number;
+  /**
+   * OpenAI's `tool_choice`: "auto" (default) lets the model answer in text; "required" makes
+   * every reply a tool call (the embedded provider enforces it with a grammar).
+   */
+  tool_choice?: "auto" | "required";
 }
 
 /** One completion request: the conversation so far and the tools offered. */
