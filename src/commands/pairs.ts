@@ -65,7 +65,7 @@ export function addTreeOptions(command: Command): Command {
     .option(
       "--stuck-repeats <n>",
       "identical actions in a row that count as stuck",
-      positiveInt("--stuck-repeats"),
+      number("--stuck-repeats", (n) => Number.isInteger(n) && n >= 2, "an integer >= 2"),
       3,
     )
     .option("--no-isolated-filter", "keep trajectories that share nothing but the prompt with the others")
@@ -90,7 +90,6 @@ export function addTreeOptions(command: Command): Command {
 
 /** The library options of the shared CLI options. */
 export function analyseOptionsOf(o: TreeCliOptions) {
-  if (o.stuckRepeats < 2) throw new InvalidArgumentError("--stuck-repeats must be at least 2");
   return {
     tree: { merge: o.merge, keyThought: o.keyThought === true },
     filters: {
