@@ -62,6 +62,12 @@ export class BasePool {
     }
   }
 
+  /** True when a local clone of the task's repository is there. */
+  hasRepo(task: Task): boolean {
+    const path = this.repoPathOf(task);
+    return path !== undefined && existsSync(path);
+  }
+
   /** A local clone of the task's repository under `reposDir`: owner/name, owner__name or name. */
   private repoPathOf(task: Task): string | undefined {
     if (!this.reposDir || !task.repo) return undefined;

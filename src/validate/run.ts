@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
@@ -86,6 +86,11 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       ? await readTrajectoryItems(options.input)
       : await readPredictions(options.input);
 
+  const workRoot = join(
+    tmpdir(),
+    `sealign-validate-ws-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+  );
+  const bases = new BasePool(workRoot, options.reposDir);
   // Check everything that would make the run fail half-way before running anything.
   const keys = new Map<string, string | null>();
   for (const item of items) {
@@ -100,6 +105,12 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       continue;
     }
     testCommandOf(task, options.testCommand);
+    if (task.files === undefined && !bases.hasRepo(task)) {
+      throw new InputError(
+        `task ${task.instance_id} is a repository task: give --repos DIR holding a local clone of ${task.repo || "its repository"} (DIR/owner/name, DIR/owner__name or DIR/name)`,
+        { file: options.tasks, field: "repo" },
+      );
+    }
     keys.set(
       item.id,
       verdictKey(task, item.patch!, { timeoutMs, parser, testCommand: options.testCommand ?? null }),
@@ -147,8 +158,6 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     options.progressEveryMs,
   );
 
-  const workRoot = await mkdtemp(join(tmpdir(), "sealign-validate-ws-"));
-  const bases = new BasePool(workRoot, options.reposDir);
   // Group work by task so that each base lives briefly; identical patches share one verdict.
   const todo = items
     .filter((i) => !results.has(i.id))

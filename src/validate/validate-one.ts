@@ -6,6 +6,7 @@ import {
   type BaseWorkspace,
   cloneWorkspace,
   git,
+  pathInside,
   removeWorkspace,
   writeFiles,
 } from "../sandbox/workspace.js";
@@ -101,7 +102,10 @@ async function addTests(
     return task.test_files ? `added test files: ${Object.keys(task.test_files).join(", ")}` : "";
   for (const file of patchedFiles(task.test_patch)) {
     // A model's edit of a test file the task replaces must not decide the verdict.
-    await git(workspace, ["checkout", "-q", base.baseCommit, "--", file]).catch(() => undefined);
+    // A file the base lacks (the test_patch creates it) is removed instead.
+    await git(workspace, ["checkout", "-q", base.baseCommit, "--", file]).catch(() =>
+      rm(pathInside(workspace, file, "test_patch path"), { force: true }),
+    );
   }
   const testPatchFile = join(scratch, "test.patch");
   await writeFile(testPatchFile, task.test_patch);
