@@ -158,25 +158,33 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     options.progressEveryMs,
   );
 
-  // Group work by task so that each base lives briefly; identical patches share one verdict.
-  const todo = items
-    .filter((i) => !results.has(i.id))
-    .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+  // Identical patches share one verdict (unless the cache is off): the first item of each key
+  // (its leader) is validated, the others wait for it. Leaders go first, grouped by task so that
+  // each base lives briefly; followers go last, so that waiting never holds a worker while
+  // there is work to start. Only leaders use a base.
+  const byTask = (a: ValidationItem, b: ValidationItem) =>
+    a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0;
+  const pendingItems = items.filter((i) => !results.has(i.id)).sort(byTask);
+  const leaders: ValidationItem[] = [];
+  const followers: ValidationItem[] = [];
+  const seenKeys = new Set<string>();
+  for (const item of pendingItems) {
+    const key = keys.get(item.id) ?? null;
+    if (key !== null && cache && seenKeys.has(key)) followers.push(item);
+    else leaders.push(item);
+    if (key !== null) seenKeys.add(key);
+  }
+  const todo = [...leaders, ...followers];
   const inFlight = new Map<string, Promise<{ report: ValidationReport; log: string }>>();
   let deduplicated = 0;
-  for (const item of todo) if (keys.get(item.id) !== null) bases.expect(item.taskId);
+  for (const item of leaders) if (keys.get(item.id) !== null) bases.expect(item.taskId);
 
   const verdictFor = async (item: ValidationItem, task: Task, key: string) => {
-    // Without a cache every patch is run (the baseline of the cache benchmark).
     const running = cache ? inFlight.get(key) : undefined;
     if (running) {
       deduplicated++;
-      try {
-        const shared = await running;
-        return { report: { ...shared.report, cached: true }, log: shared.log };
-      } finally {
-        await bases.release(task.instance_id);
-      }
+      const shared = await running;
+      return { report: { ...shared.report, cached: true }, log: shared.log };
     }
     const promise = (async () => {
       try {
