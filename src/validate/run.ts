@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -212,6 +213,14 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     return promise;
   };
 
+  // Interrupted (Ctrl-C, kill): remove the workspaces (a repository base can be large) and die
+  // of the same signal; results.jsonl already holds every verdict reached, for the rerun.
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(workRoot, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   progress.tick(true);
   try {
     await runPool(todo, workers, async (item) => {
@@ -237,6 +246,8 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   } finally {
     progress.finish();
     await bases.close();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
     await rm(workRoot, { recursive: true, force: true });
   }
 
