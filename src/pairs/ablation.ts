@@ -16,7 +16,8 @@ export interface AblationOptions {
 
 function toolNames(view: TrajectoryView): string[] {
   const names = new Set<string>();
-  for (const step of view.steps) for (const call of step.calls) names.add(call.tool);
+  for (let i = 0; i < view.length; i++)
+    for (const name of view.signature(i).split("\u0000")) if (name) names.add(name);
   return [...names];
 }
 

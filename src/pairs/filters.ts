@@ -104,7 +104,7 @@ export function filterTrajectories(
   if (o.stuck) {
     const moving: TrajectoryView[] = [];
     for (const view of remaining) {
-      const stuck = firstRepeatedAction(view.steps, o.stuckRepeats, { keyThought: view.keyThought }) !== -1;
+      const stuck = firstRepeatedAction(view, o.stuckRepeats, { keyThought: view.keyThought }) !== -1;
       (stuck ? result.stuck : moving).push(view);
     }
     remaining = moving;

@@ -11,7 +11,7 @@ export {
   toolSignature,
 } from "./keys.js";
 export { normaliseObservation, observationHash } from "./observation.js";
-export { firstRepeatedAction, type RepeatOptions, repeatsSameAction } from "./stuck.js";
+export { firstRepeatedAction, type RepeatOptions, repeatsSameAction, type StepSource } from "./stuck.js";
 export { type MergeMode, type NodeKind, TaskTree, TreeNode, type TreeOptions } from "./tree.js";
 export { TrajectoryView } from "./view.js";
 export { type Interval, intervalsDisjoint, wilsonInterval, Z95, zForConfidence } from "./wilson.js";

@@ -1,19 +1,23 @@
 import { contentText } from "../schema/content.js";
-import { type Step, steps } from "../schema/steps.js";
+import { type Step, stepsOfMessages } from "../schema/steps.js";
 import type { Message, Trajectory } from "../schema/trajectory.js";
 import { type ActionKeyOptions, actionKey } from "./keys.js";
 import { normaliseObservation, observationHash, rawObservationHash, shortHash } from "./observation.js";
 
 /**
  * A trajectory as the tree sees it: its steps, its outcome, and its action keys and
- * observation hashes computed on first use and cached. Keys are computed lazily because most
- * steps of a corpus sit below a divergence, where no other trajectory is compared with them.
+ * observation hashes computed on first use and cached. Steps, keys and hashes are all derived
+ * lazily, one step at a time, because most steps of a corpus sit below a divergence, where no
+ * other trajectory is compared with them. A step is the schema's step view (stepsOfMessages)
+ * of the messages from its assistant message to the next one.
  */
 export class TrajectoryView {
   readonly trajectory: Trajectory;
   /** Position among the task's trajectories in input order (ties are broken by it). */
   readonly index: number;
-  readonly steps: Step[];
+  /** Index in `messages` of each assistant message (one per step). */
+  private readonly assistants: number[];
+  private readonly built: (Step | undefined)[];
   /** `outcome.resolved`: true / false, or null when the trajectory has no outcome. */
   readonly resolved: boolean | null;
   private readonly keyOptions: ActionKeyOptions;
@@ -37,12 +41,17 @@ export class TrajectoryView {
     this.promptCache = promptCache;
     this.trajectory = trajectory;
     this.index = index;
-    this.steps = steps(trajectory);
+    const assistants: number[] = [];
+    const messages = trajectory.messages;
+    for (let i = 0; i < messages.length; i++)
+      if ((messages[i] as Message).role === "assistant") assistants.push(i);
+    this.assistants = assistants;
+    this.built = new Array(assistants.length);
     this.resolved = trajectory.outcome.resolved;
     this.keyOptions = keyOptions;
-    this.keys = new Array(this.steps.length);
-    this.observations = new Array(this.steps.length);
-    this.rawObservations = new Array(this.steps.length);
+    this.keys = new Array(assistants.length);
+    this.observations = new Array(assistants.length);
+    this.rawObservations = new Array(assistants.length);
   }
 
   /** Whether keys include the thought (`--key-thought`). */
@@ -55,7 +64,24 @@ export class TrajectoryView {
   }
 
   get length(): number {
-    return this.steps.length;
+    return this.assistants.length;
+  }
+
+  /** Every step (builds those not built yet). */
+  get steps(): Step[] {
+    const out: Step[] = [];
+    for (let i = 0; i < this.assistants.length; i++) out.push(this.step(i));
+    return out;
+  }
+
+  /** The tool names of step `i` from its message, without building the step. */
+  signature(i: number): string {
+    const message = this.trajectory.messages[this.assistants[i] as number] as Message;
+    const calls = message.role === "assistant" ? message.tool_calls : undefined;
+    if (!calls || calls.length === 0) return "";
+    return calls.length === 1
+      ? (calls[0]?.function.name ?? "")
+      : calls.map((c) => c.function.name).join("\u0000");
   }
 
   /** Canonical action key of step `i` (keys.ts). */
@@ -89,8 +115,21 @@ export class TrajectoryView {
   }
 
   step(i: number): Step {
-    const step = this.steps[i];
-    if (step === undefined) throw new RangeError(`trajectory ${this.id} has no step ${i}`);
+    let step = this.built[i];
+    if (step === undefined) {
+      const start = this.assistants[i];
+      if (start === undefined) throw new RangeError(`trajectory ${this.id} has no step ${i}`);
+      const end = this.assistants[i + 1] ?? this.trajectory.messages.length;
+      const local = stepsOfMessages(this.trajectory.messages.slice(start, end))[0] as Step;
+      // Indices are relative to the slice: make them indices of the whole conversation.
+      step = {
+        ...local,
+        index: i,
+        messageIndex: start,
+        observations: local.observations.map((o) => ({ ...o, messageIndex: o.messageIndex + start })),
+      };
+      this.built[i] = step;
+    }
     return step;
   }
 
@@ -101,7 +140,7 @@ export class TrajectoryView {
 
   /** The messages before step `i`'s assistant message (the context the model acted in). */
   prefix(i: number): Message[] {
-    const end = i < this.steps.length ? this.step(i).messageIndex : this.trajectory.messages.length;
+    const end = this.assistants[i] ?? this.trajectory.messages.length;
     return this.trajectory.messages.slice(0, end);
   }
 
@@ -112,8 +151,7 @@ export class TrajectoryView {
    */
   promptKey(): string {
     if (this.prompt === undefined) {
-      const end =
-        this.steps.length > 0 ? (this.steps[0] as Step).messageIndex : this.trajectory.messages.length;
+      const end = this.assistants[0] ?? this.trajectory.messages.length;
       const messages = this.trajectory.messages.slice(0, end);
       const tools = this.trajectory.tools.map((t) => t.function.name).sort();
       // Samples of one task nearly always share the prompt byte for byte: normalise it once.
