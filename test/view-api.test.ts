@@ -259,6 +259,17 @@ describe("HTTP server", () => {
       expect((await fetch(`${server.url}static/../../package.json`)).status).toBe(404);
       expect(await statusWithHost(server.port, "evil.example")).toBe(403);
       expect(await statusWithHost(server.port, `localhost:${server.port}`)).toBe(200);
+      const tree = await (await fetch(`${server.url}api/tree?task=${FIXTURE_TASKS[0]}`)).json();
+      expect(tree.nodes).toHaveLength(10);
+      expect(tree.nodes.every((n: { message?: unknown }) => n.message === undefined)).toBe(true);
+      const critical = tree.nodes.find((n: { critical: boolean }) => n.critical);
+      const node = await (
+        await fetch(`${server.url}api/tree-node?task=${FIXTURE_TASKS[0]}&node=${critical.id}`)
+      ).json();
+      expect(node.message.tool_calls[0].function.name).toBe("execute_bash");
+      expect(node.observation_preview).toContain("AssertionError");
+      expect((await fetch(`${server.url}api/tree-node?task=${FIXTURE_TASKS[0]}&node=nope`)).status).toBe(404);
+      expect((await fetch(`${server.url}api/tree?task=nope`)).status).toBe(404);
       const html = await fetch(server.url);
       expect(html.headers.get("content-type")).toMatch(/text\/html/);
       expect(await html.text()).toContain("/static/app.js");

@@ -154,7 +154,28 @@ export class Catalog {
     return parsePair(await readRecordAt(path, at), { file: path, line: at.line });
   }
 
+  /** Recently opened trees: clicking through a tree's nodes reads its file once. */
+  private readonly treeCache = new Map<string, ViewTree>();
+  private static readonly TREE_CACHE_SIZE = 8;
+
   async tree(taskId: string): Promise<ViewTree | undefined> {
+    const cached = this.treeCache.get(taskId);
+    if (cached) {
+      this.treeCache.delete(taskId);
+      this.treeCache.set(taskId, cached);
+      return cached;
+    }
+    const tree = await this.readTree(taskId);
+    if (tree) {
+      this.treeCache.set(taskId, tree);
+      if (this.treeCache.size > Catalog.TREE_CACHE_SIZE) {
+        this.treeCache.delete(this.treeCache.keys().next().value as string);
+      }
+    }
+    return tree;
+  }
+
+  private async readTree(taskId: string): Promise<ViewTree | undefined> {
     const source = this.treeSources.get(taskId);
     if (source === undefined) return undefined;
     const path = this.files[source.file]!.path;

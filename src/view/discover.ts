@@ -22,7 +22,6 @@ export interface IgnoredFile {
   reason: string;
 }
 
-
 /** Reports (eval, validate summaries, manifests) bigger than this are listed, not loaded. */
 export const MAX_REPORT_BYTES = 4 << 20;
 

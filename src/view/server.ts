@@ -111,10 +111,18 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
       return pair;
     }
     case "/api/tree": {
+      // The drawing needs no messages: they come with /api/tree-node when a node is opened.
       const task = required(params, "task");
       const tree = await catalog.tree(task);
       if (!tree) throw new HttpError(404, `no tree for task ${task}`);
-      return tree;
+      return { ...tree, nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => node) };
+    }
+    case "/api/tree-node": {
+      const task = required(params, "task");
+      const id = required(params, "node");
+      const node = (await catalog.tree(task))?.nodes.find((n) => n.id === id);
+      if (!node) throw new HttpError(404, `no node ${id} in the tree of ${task}`);
+      return node;
     }
     case "/api/report": {
       const index = intParam(params, "index");

@@ -515,9 +515,15 @@ async function treePage(taskId, nodeId) {
     ),
   );
   let view;
+  let selection = 0;
   const onSelect = (node) => {
     history.replaceState(null, "", `#/tree/${enc(taskId)}/${enc(node.id)}`);
-    panel.replaceChildren(...nodePanel(taskId, node, view, outcome).filter(Boolean));
+    const mine = ++selection;
+    // The node's message and observation come with its details (the drawing has no messages).
+    void api("tree-node", { task: taskId, node: node.id }).then((full) => {
+      if (mine === selection)
+        panel.replaceChildren(...nodePanel(taskId, full, view, outcome).filter(Boolean));
+    });
   };
   view = treeView(tree, { onSelect });
   const critical = tree.nodes.filter((n) => n.critical).length;
