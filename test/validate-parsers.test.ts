@@ -15,7 +15,7 @@ import {
 } from "../src/validate/parse-log.js";
 import type { StatusMap } from "../src/validate/status.js";
 import { runsPytest, testCommandOf } from "../src/validate/test-command.js";
-import { clipMiddle } from "../src/validate/validate-one.js";
+import { clipMiddle, judgedByExitCode } from "../src/validate/validate-one.js";
 import { tempDir } from "./helpers/paths.js";
 
 describe("test-log parsers", () => {
@@ -250,5 +250,16 @@ describe("instance logs", () => {
     expect(clipped).toContain("characters cut by sealign");
     expect(clipped.length).toBeLessThan(900);
     expect(clipMiddle("short", 800)).toBe("short");
+  });
+});
+
+describe("exit-code fallback", () => {
+  it("applies to whole test files and commands, never to named tests", () => {
+    expect(judgedByExitCode(["test.py"])).toBe(true);
+    expect(judgedByExitCode(["test.js", "tests/check.sh"])).toBe(true);
+    expect(judgedByExitCode([])).toBe(true);
+    expect(judgedByExitCode(["tests/t.py::test_a"])).toBe(false);
+    expect(judgedByExitCode(["test_a (m.T)"])).toBe(false);
+    expect(judgedByExitCode(["adds"])).toBe(false);
   });
 });

@@ -133,3 +133,36 @@ describe("validate a SWE-bench-style repository task", () => {
     expect(result.stderr).toMatch(/give --repos DIR holding a local clone of django\/django/);
   });
 });
+
+describe("a command that exits 0 without running the named tests", () => {
+  it("does not resolve: tests no parser found never ran", async () => {
+    const dir = tempDir("sealign-validate-repo-");
+    const task = {
+      instance_id: "inline-silent",
+      problem_statement: "p",
+      files: { "a.txt": "a\n" },
+      test_command: "echo nothing to see",
+      FAIL_TO_PASS: ["test_thing (pkg.tests.T)"],
+    };
+    const tasksFile = join(dir, "tasks.json");
+    writeFileSync(tasksFile, JSON.stringify([task]));
+    const input = join(dir, "p.jsonl");
+    writeFileSync(
+      input,
+      `${prediction("inline-silent", "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+b\n")}\n`,
+    );
+    await validateRun({
+      input,
+      tasks: tasksFile,
+      out: join(dir, "out"),
+      timeoutS: 30,
+      cacheDir: null,
+      progress: null,
+    });
+    const report = (await readReport(join(dir, "out")))["inline-silent"]!;
+    expect(report.exit_code).toBe(0);
+    expect(report.parser).toBeNull();
+    expect(report.resolved).toBe(false);
+    expect(report.tests_status.FAIL_TO_PASS!.failure).toEqual(["test_thing (pkg.tests.T)"]);
+  });
+});

@@ -29,7 +29,10 @@ export interface ValidationReport {
   tests_status: TestsStatus | Record<string, never>;
   exit_code: number | null;
   duration_s: number | null;
-  /** Which parser read the test log (junit, pytest, unittest, node, exit-code); null when no test ran. */
+  /**
+   * Which parser read the test log (junit, pytest, unittest, node, exit-code); null when no test
+   * ran, or when no parser recognised the log of named tests (they then count as never run).
+   */
   parser: ParserName | null;
   /** A failure of the harness itself (not of the patch): the verdict is unknown. */
   error: string | null;
@@ -113,11 +116,22 @@ async function addTests(
   return "applied test_patch";
 }
 
+/**
+ * True when a task's test names are whole test files or commands (HumanEvalFix's "test.py"),
+ * or there are none: then the command's exit code is the verdict when no parser recognises the
+ * log. Named tests (pytest ids, "test_x (mod.Class)", node test names) that no parser finds
+ * never ran, and fail.
+ */
+export function judgedByExitCode(names: readonly string[]): boolean {
+  return names.every((name) => /^[\w./-]+\.\w+$/.test(name) && !name.includes("::"));
+}
+
 function statusesFrom(
   parser: ParserName | "auto",
   log: string,
   junit: string | null,
-): { parser: ParserName; statuses: StatusMap | null } {
+  names: readonly string[],
+): { parser: ParserName | null; statuses: StatusMap | null } {
   switch (parser) {
     case "exit-code":
       return { parser, statuses: null };
@@ -128,7 +142,11 @@ function statusesFrom(
         const statuses = parseJunitXml(junit);
         if (statuses.size > 0) return { parser: "junit", statuses };
       }
-      return parseLogAuto(log) ?? { parser: "exit-code", statuses: null };
+      const best = parseLogAuto(log);
+      if (best) return best;
+      return judgedByExitCode(names)
+        ? { parser: "exit-code", statuses: null }
+        : { parser: null, statuses: new Map() };
     }
     default:
       return { parser, statuses: LOG_PARSERS[parser](log) };
@@ -185,10 +203,13 @@ export async function validateOne(
     report.timed_out = result.timedOut;
     report.duration_s = Math.round(result.durationMs) / 1000;
     const junit = wantJunit ? await readFile(join(workspace, JUNIT_FILE), "utf8").catch(() => null) : null;
-    const { parser, statuses } = statusesFrom(options.parser ?? "auto", result.output, junit);
-    report.parser = parser;
     const named = task.FAIL_TO_PASS.length + task.PASS_TO_PASS.length > 0;
     const failToPass = named ? task.FAIL_TO_PASS : ["test_command"];
+    const { parser, statuses } = statusesFrom(options.parser ?? "auto", result.output, junit, [
+      ...failToPass,
+      ...task.PASS_TO_PASS,
+    ]);
+    report.parser = parser;
     let map: StatusMap;
     if (statuses === null) {
       // Plain command (HumanEvalFix): every listed test shares the command's verdict.
@@ -203,7 +224,7 @@ export async function validateOne(
     report.tests_status = graded.tests_status;
     report.resolved = graded.resolved && !(result.timedOut && statuses === null);
     log.push(
-      `== verdict: ${report.resolved ? "resolved" : "not resolved"}${result.timedOut ? " (timed out)" : ""}, exit ${result.exitCode}, parser ${parser}`,
+      `== verdict: ${report.resolved ? "resolved" : "not resolved"}${result.timedOut ? " (timed out)" : ""}, exit ${result.exitCode}, parser ${parser ?? "none recognised the log: named tests count as not run"}`,
     );
     return { report, log: log.join("\n") };
   } catch (error) {
