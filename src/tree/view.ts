@@ -1,8 +1,20 @@
+import { createHash } from "node:crypto";
 import { contentText } from "../schema/content.js";
 import { type Step, stepsOfMessages } from "../schema/steps.js";
 import type { Message, Trajectory } from "../schema/trajectory.js";
 import { type ActionKeyOptions, actionKey } from "./keys.js";
 import { normaliseObservation, observationHash, rawObservationHash, shortHash } from "./observation.js";
+
+/** A hash of tool names and prompt messages as they are (the cache key of a prompt key). */
+function rawPromptHash(tools: string[], messages: Message[]): string {
+  const hash = createHash("sha1");
+  for (const name of tools) hash.update(name).update("\u0000");
+  for (const m of messages) {
+    hash.update(`\u0001${m.role}\u0000`);
+    hash.update(typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? null));
+  }
+  return hash.digest("hex");
+}
 
 /**
  * A trajectory as the tree sees it: its steps, its outcome, and its action keys and
@@ -155,9 +167,7 @@ export class TrajectoryView {
       const messages = this.trajectory.messages.slice(0, end);
       const tools = this.trajectory.tools.map((t) => t.function.name).sort();
       // Samples of one task nearly always share the prompt byte for byte: normalise it once.
-      const raw = this.promptCache
-        ? shortHash(JSON.stringify([tools, messages.map((m) => [m.role, m.content])]))
-        : "";
+      const raw = this.promptCache ? rawPromptHash(tools, messages) : "";
       const known = this.promptCache?.get(raw);
       if (known !== undefined) {
         this.prompt = known;
