@@ -11,7 +11,8 @@ function rawPromptHash(tools: string[], messages: Message[]): string {
   for (const name of tools) hash.update(name).update("\u0000");
   for (const m of messages) {
     hash.update(`\u0001${m.role}\u0000`);
-    hash.update(typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? null));
+    if (typeof m.content === "string") hash.update("s").update(m.content);
+    else hash.update("j").update(JSON.stringify(m.content ?? null));
   }
   return hash.digest("hex");
 }
