@@ -178,6 +178,8 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   const todo = [...leaders, ...followers];
   const inFlight = new Map<string, Promise<{ report: ValidationReport; log: string }>>();
   let deduplicated = 0;
+  /** Test seconds the shared verdicts would have cost again. */
+  let dedupedSeconds = 0;
   for (const item of leaders) if (keys.get(item.id) !== null) bases.expect(item.taskId);
 
   const verdictFor = async (item: ValidationItem, task: Task, key: string) => {
@@ -185,6 +187,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     if (running) {
       deduplicated++;
       const shared = await running;
+      dedupedSeconds += shared.report.duration_s ?? 0;
       return { report: { ...shared.report, cached: true }, log: shared.log };
     }
     const promise = (async () => {
@@ -279,7 +282,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       dir: cache?.dir ?? null,
       hits: cache?.hits ?? 0,
       deduplicated,
-      saved_seconds: Math.round((cache?.savedSeconds ?? 0) * 10) / 10,
+      saved_seconds: Math.round(((cache?.savedSeconds ?? 0) + dedupedSeconds) * 10) / 10,
       tests_run: counts.testsRun,
       resumed,
       bases_built: bases.built,

@@ -9,7 +9,7 @@ export interface CacheStats {
   hits: number;
   /** Verdicts shared with an identical patch validated earlier in the same run. */
   deduplicated: number;
-  /** Test seconds the disk-cache hits would have cost. */
+  /** Test seconds the reused verdicts (disk hits and shared identical patches) would have cost. */
   saved_seconds: number;
   /** Test commands actually run. */
   tests_run: number;
