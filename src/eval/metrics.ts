@@ -86,7 +86,7 @@ export const RATE_LABELS: Record<RateKey, string> = {
   empty_patch: "empty patch",
   stuck: "stuck in loop",
   invalid_patch: "invalid patch",
-  tool_error: "tool errors (per call)",
+  tool_error: "tool errors / call",
 };
 
 /** A group's measures: a whole run, or one task of it. */
