@@ -39,6 +39,10 @@ describe("catalog over a run folder", () => {
     expect(kinds).toContain("pairs");
     expect(kinds.filter((k) => k === "trees")).toHaveLength(3);
     expect(catalog.reports.map((r) => r.path.endsWith("report.json"))).toEqual([true]);
+    expect(catalog.charts.map((c) => c.path.slice(run.length))).toEqual([
+      "/eval/rates.svg",
+      "/eval/turns.svg",
+    ]);
     expect(catalog.ignored.map((f) => f.path)).toEqual([join(run, "notes.jsonl")]);
     expect(catalog.trajectories).toHaveLength(21);
     expect(catalog.treeTasks).toEqual(FIXTURE_TASKS);
@@ -270,6 +274,10 @@ describe("HTTP server", () => {
       expect(node.observation_preview).toContain("AssertionError");
       expect((await fetch(`${server.url}api/tree-node?task=${FIXTURE_TASKS[0]}&node=nope`)).status).toBe(404);
       expect((await fetch(`${server.url}api/tree?task=nope`)).status).toBe(404);
+      const chart = await fetch(`${server.url}api/chart?index=${catalog.charts[0]!.index}`);
+      expect(chart.headers.get("content-type")).toBe("image/svg+xml");
+      expect(await chart.text()).toMatch(/^<svg|<\?xml/);
+      expect((await fetch(`${server.url}api/chart?index=0`)).status).toBe(404); // a trajectory file, not a chart
       const html = await fetch(server.url);
       expect(html.headers.get("content-type")).toMatch(/text\/html/);
       expect(await html.text()).toContain("/static/app.js");

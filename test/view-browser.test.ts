@@ -137,6 +137,14 @@ describe("viewer in chromium", () => {
     // The three HumanEvalFix tasks and the synthetic 500-node tree's task.
     expect(await page.locator(".task-row[data-task]").count()).toBe(4);
     expect(await page.locator(".reports details").count()).toBe(1);
+    // eval's charts, as images that loaded.
+    await expect
+      .poll(() =>
+        page
+          .locator(".eval-charts img")
+          .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0)),
+      )
+      .toEqual([true, true]);
     await shot("1-overview");
   });
 

@@ -48,6 +48,7 @@ export class Catalog {
   private readonly pairIndex = new Map<string, number>();
   private readonly treeSources = new Map<string, TreeSource>();
   private readonly reportFiles: number[] = [];
+  private readonly chartFiles: number[] = [];
 
   /** Index everything under the given files and folders. */
   static async open(paths: readonly string[], options: CatalogOptions = {}): Promise<Catalog> {
@@ -63,6 +64,10 @@ export class Catalog {
     this.files.push(file);
     if (file.kind === "report") {
       this.reportFiles.push(index);
+      return;
+    }
+    if (file.kind === "chart") {
+      this.chartFiles.push(index);
       return;
     }
     if (file.format === "json") {
@@ -185,6 +190,16 @@ export class Catalog {
       file: path,
       line: source.location.line,
     });
+  }
+
+  /** SVG charts found (`sealign eval` writes OUT/rates.svg and OUT/turns.svg). */
+  get charts(): { index: number; path: string }[] {
+    return this.chartFiles.map((index) => ({ index, path: this.files[index]!.path }));
+  }
+
+  async chart(index: number): Promise<Buffer | undefined> {
+    if (!this.chartFiles.includes(index)) return undefined;
+    return readFile(this.files[index]!.path);
   }
 
   async report(index: number): Promise<unknown> {

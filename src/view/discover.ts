@@ -7,13 +7,13 @@ import { TRAJECTORY_SCHEMA_VERSION } from "../schema/trajectory.js";
 import { TREE_SCHEMA_VERSION } from "../tree/file.js";
 
 /** What a file holds, told by its records' `schema_version` (or, for plain JSON, by being JSON). */
-export type ViewFileKind = "trajectories" | "pairs" | "trees" | "report";
+export type ViewFileKind = "trajectories" | "pairs" | "trees" | "report" | "chart";
 
 export interface ViewFile {
   path: string;
   kind: ViewFileKind;
-  /** JSONL (one record a line) or one JSON document. */
-  format: "jsonl" | "json";
+  /** JSONL (one record a line), one JSON document, or an SVG chart (`sealign eval`'s). */
+  format: "jsonl" | "json" | "svg";
 }
 
 /** Files passed over while discovering, and why (shown on the overview page). */
@@ -27,6 +27,7 @@ export const MAX_REPORT_BYTES = 4 << 20;
 
 const JSONL = /\.(jsonl|ndjson)(\.gz|\.zst|\.zstd)?$/;
 const JSON_DOC = /\.json$/;
+const SVG = /\.svg$/;
 /** Folders never worth walking: VCS, dependencies, per-test logs. */
 const SKIP_DIRS = new Set(["node_modules", ".git", "logs", ".venv", "__pycache__"]);
 const MAX_DEPTH = 4;
@@ -80,7 +81,12 @@ export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile
     if (kind !== null) return { path, reason: `a single ${kind} record in a .json file (use JSONL)` };
     return { path, kind: "report", format: "json" };
   }
-  return { path, reason: "not .jsonl or .json" };
+  if (SVG.test(name)) {
+    const size = (await stat(path)).size;
+    if (size > MAX_REPORT_BYTES) return { path, reason: `SVG of ${size} bytes (too big to show)` };
+    return { path, kind: "chart", format: "svg" };
+  }
+  return { path, reason: "not .jsonl, .json or .svg" };
 }
 
 async function walk(dir: string, depth: number, found: string[]): Promise<void> {
@@ -91,7 +97,10 @@ async function walk(dir: string, depth: number, found: string[]): Promise<void> 
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (depth < MAX_DEPTH && !SKIP_DIRS.has(entry.name)) await walk(path, depth + 1, found);
-    } else if (entry.isFile() && (JSONL.test(entry.name) || JSON_DOC.test(entry.name))) {
+    } else if (
+      entry.isFile() &&
+      (JSONL.test(entry.name) || JSON_DOC.test(entry.name) || SVG.test(entry.name))
+    ) {
       found.push(path);
     }
   }

@@ -85,6 +85,7 @@ export interface Overview {
   ignored: { path: string; reason: string }[];
   skipped: { file: string; line: number; message: string }[];
   reports: { index: number; path: string }[];
+  charts: { index: number; path: string }[];
   duplicates: number;
 }
 
@@ -105,6 +106,7 @@ export function viewOverview(catalog: Catalog): Overview {
     ignored: catalog.ignored,
     skipped: catalog.skipped.slice(0, 100),
     reports: catalog.reports,
+    charts: catalog.charts,
     duplicates: catalog.duplicates,
   };
 }

@@ -168,7 +168,13 @@ async function handle(catalog: Catalog, port: () => number, req: IncomingMessage
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (host !== VIEW_HOST && host !== "localhost") throw new HttpError(403, `unexpected Host ${host}`);
     const url = new URL(req.url ?? "/", `http://${VIEW_HOST}:${port()}`);
-    if (url.pathname.startsWith("/api/")) {
+    if (url.pathname === "/api/chart") {
+      const index = intParam(url.searchParams, "index");
+      const chart = index === undefined ? undefined : await catalog.chart(index);
+      if (!chart) throw new HttpError(404, "no such chart");
+      // Shown through <img> only, where an SVG cannot run script; the CSP forbids it anyway.
+      send(res, 200, "image/svg+xml", chart);
+    } else if (url.pathname.startsWith("/api/")) {
       const body = await api(catalog, url.pathname, url.searchParams);
       send(res, 200, "application/json; charset=utf-8", JSON.stringify(body));
     } else {

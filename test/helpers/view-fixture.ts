@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runMetrics, trajectoryMetrics } from "../../src/eval/metrics.js";
+import { evalCharts } from "../../src/eval/run.js";
 import { analyseTask, type TaskAnalysis } from "../../src/pairs/analyse.js";
 import type { Pair } from "../../src/schema/pair.js";
 import type { Message, Trajectory } from "../../src/schema/trajectory.js";
@@ -261,8 +263,17 @@ export async function writeFixtureRun(
   for (const analysis of analyses) {
     await writeFile(join(dir, "trees", `${analysis.taskId}.json`), JSON.stringify(analysis.treeFile));
   }
+  // eval's charts and a report, made by the eval stage's own library.
   await mkdir(join(dir, "eval"), { recursive: true });
-  await writeFile(join(dir, "eval", "report.json"), JSON.stringify({ resolved_rate: 0.43, note: "fixture" }));
+  const runs = RUNS.map(({ run }) =>
+    runMetrics(
+      run,
+      join(dir, run, "trajectories.jsonl"),
+      trajectories.filter((t) => t.provenance.run_id === run).map(trajectoryMetrics),
+    ),
+  );
+  for (const chart of evalCharts(runs)) await writeFile(join(dir, "eval", `${chart.name}.svg`), chart.svg);
+  await writeFile(join(dir, "eval", "report.json"), JSON.stringify({ runs: runs.map((r) => r.overall) }));
   await writeFile(join(dir, "notes.jsonl"), '{"hello": "not a sealign file"}\n');
   return { trajectories, pairs, analyses };
 }

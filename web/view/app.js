@@ -231,6 +231,24 @@ async function overviewPage() {
   showList();
   page.append(h("h2", null, "Tasks ", count), h("div", { class: "filters" }, search, sort), holder);
 
+  if (o.charts.length) {
+    page.append(
+      h("h2", null, "Charts from sealign eval"),
+      h(
+        "div",
+        { class: "charts eval-charts" },
+        o.charts.map((c) =>
+          h(
+            "figure",
+            { class: "chart-box" },
+            h("img", { src: `/api/chart?index=${c.index}`, alt: c.path }),
+            h("figcaption", { class: "muted small" }, c.path),
+          ),
+        ),
+      ),
+    );
+  }
+
   // Files, reports, problems.
   const files = h(
     "details",
