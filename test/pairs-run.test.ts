@@ -110,6 +110,14 @@ describe("corpus runs", () => {
     const summary = await runCorpus([crlf, gz], { ...BASE, segmentBytes: 1500 }, sink);
     expect(summary.order).toBe("sorted");
     expect(view(sink.results)).toEqual(expected(corpus));
+    // Errors in a compressed file name it, not its temporary decompressed copy.
+    const badGz = join(tempDir(), "bad.jsonl.gz");
+    writeFileSync(badGz, gzipSync(`${JSON.stringify(corpus[0])}\n{"id": \n`));
+    await expect(runCorpus([badGz], BASE, recordingSink())).rejects.toThrow(
+      /bad\.jsonl\.gz:2: malformed JSON/,
+    );
+    const skipped = await runCorpus([badGz], { ...BASE, skipInvalid: true }, recordingSink());
+    expect(skipped.skipped.reasons[0]).toMatchObject({ file: badGz, line: 2 });
   });
 
   it("names file and line of a malformed record, or skips and counts it", async () => {

@@ -285,15 +285,29 @@ export async function runCorpus(
     options.segmentBytes ??
     Math.min(32 << 20, Math.max(4 << 20, Math.ceil(totalBytes / Math.max(1, workers * 8))));
   const runner = new Runner(workers, engine);
+  // Decompressed copies are read in place of their originals: report the originals' names.
+  const originals = new Map(paths.map((p, i) => [p, files[i] as string]));
+  const rename = (summary: Omit<CorpusSummary, "workers">): CorpusSummary => {
+    for (const reason of summary.skipped.reasons) reason.file = originals.get(reason.file) ?? reason.file;
+    return { ...summary, workers };
+  };
   try {
     const order = options.order ?? "auto";
     if (order !== "unsorted") {
       const sorted = await runSorted(runner, paths, segmentBytes, totalBytes, options, sink);
-      if (sorted) return { ...sorted, workers };
-      if (order === "sorted") throw new Error("unreachable: sorted order violation is raised in runSorted");
+      if (sorted) return rename(sorted);
       await sink.reset();
     }
-    return { ...(await runUnsorted(runner, paths, segmentBytes, totalBytes, options, sink)), workers };
+    return rename(await runUnsorted(runner, paths, segmentBytes, totalBytes, options, sink));
+  } catch (error) {
+    const original = error instanceof InputError && error.file ? originals.get(error.file) : undefined;
+    if (error instanceof InputError && error.file && original && original !== error.file) {
+      Object.assign(error as unknown as Record<string, unknown>, {
+        message: error.message.replace(error.file, original),
+        file: original,
+      });
+    }
+    throw error;
   } finally {
     await runner.close();
     cleanup();
