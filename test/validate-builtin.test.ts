@@ -10,7 +10,7 @@ import { prediction } from "./validate-fixtures.js";
  * Multi-file repositories with real test runners (pytest, node --test): per-test statuses come
  * from JUnit XML and TAP, graded against FAIL_TO_PASS / PASS_TO_PASS by name.
  */
-describe("validate on the built-in pytest and node --test tasks", () => {
+describe("validate on the built-in pytest and node --test tasks", { timeout: 240_000 }, () => {
   it("resolves gold patches by per-test status, and leaves an unrelated patch unresolved with named failures", async () => {
     const all = await loadBuiltinTasks();
     const pick = [

@@ -28,7 +28,7 @@ const LOOPING = [
   "humanevalfix-javascript-156",
 ];
 
-describe("validate on HumanEvalFix (sandboxed, real test commands)", () => {
+describe("validate on HumanEvalFix (sandboxed, real test commands)", { timeout: 240_000 }, () => {
   const dir = tempDir("sealign-validate-");
   const all = new Map<string, Task>();
   let tasksFile: string;

@@ -7,7 +7,7 @@ import { validateRun } from "../src/validate/run.js";
 import { CLI, tempDir } from "./helpers/paths.js";
 import { humanEvalFixTasks, prediction, touchPatch, writeAllTasks } from "./validate-fixtures.js";
 
-describe("an interrupted validate", () => {
+describe("an interrupted validate", { timeout: 240_000 }, () => {
   it("dies of the signal, leaves no workspace behind, keeps the verdicts reached, and resumes", async () => {
     const dir = tempDir("sealign-validate-int-");
     const tasksFile = writeAllTasks(dir);

@@ -18,7 +18,7 @@ function git(cwd: string, ...args: string[]): string {
  * as a test_patch; the command is derived (pytest on the files the test_patch touches) and its
  * per-test verdicts come from JUnit XML.
  */
-describe("validate a SWE-bench-style repository task", () => {
+describe("validate a SWE-bench-style repository task", { timeout: 240_000 }, () => {
   it("checks out base_commit from --repos, applies model and test patches, and grades named pytest tests", async () => {
     const dir = tempDir("sealign-validate-repo-");
     const repo = join(dir, "repos", "acme", "calc");
@@ -134,7 +134,7 @@ describe("validate a SWE-bench-style repository task", () => {
   });
 });
 
-describe("a command that exits 0 without running the named tests", () => {
+describe("a command that exits 0 without running the named tests", { timeout: 240_000 }, () => {
   it("does not resolve: tests no parser found never ran", async () => {
     const dir = tempDir("sealign-validate-repo-");
     const task = {
