@@ -46,7 +46,7 @@ async function shot(name: string): Promise<void> {
 }
 
 /** A synthetic 500-node tree record (a test double of the tree stage's output). */
-function bigTree(taskId: string) {
+function bigTree(taskId: string, size = 500) {
   const nodes = [
     {
       id: "root",
@@ -64,7 +64,7 @@ function bigTree(taskId: string) {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed / 2 ** 31;
   };
-  for (let i = 1; i < 500; i++) {
+  for (let i = 1; i < size; i++) {
     const parent = nodes[Math.floor(rand() * Math.min(i, 120))]!;
     const visits = Math.max(1, Math.floor(parent.visits * (0.2 + 0.5 * rand())));
     nodes.push({
@@ -92,6 +92,7 @@ beforeAll(async () => {
   await writeFixtureRun(run);
   await mkdir(join(run, "big"), { recursive: true });
   await writeFile(join(run, "big", "tree.json"), JSON.stringify(bigTree("synthetic-500")));
+  await writeFile(join(run, "big", "tree-1500.json"), JSON.stringify(bigTree("synthetic-1500", 1500)));
   server = await startViewServer(await Catalog.open([run]));
   context = await chromium.launchPersistentContext(tempDir("sealign-chromium-profile-"), {
     executablePath: CHROMIUM,
@@ -134,8 +135,8 @@ describe("viewer in chromium", () => {
     expect(runs).toMatch(/aligned-run\s+sealign-7b\s+9\s+3\s+66\.7%/);
     expect(await page.locator("svg.chart").count()).toBe(3);
     await page.locator(".task-row[data-task]").first().waitFor();
-    // The three HumanEvalFix tasks and the synthetic 500-node tree's task.
-    expect(await page.locator(".task-row[data-task]").count()).toBe(4);
+    // The three HumanEvalFix tasks and the synthetic trees' two tasks.
+    expect(await page.locator(".task-row[data-task]").count()).toBe(5);
     expect(await page.locator(".reports details").count()).toBe(1);
     // eval's charts, as images that loaded.
     await expect
@@ -152,7 +153,7 @@ describe("viewer in chromium", () => {
     await page.fill("#task-filter", "python-2");
     await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(1);
     await page.fill("#task-filter", "");
-    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(4);
+    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(5);
   });
 
   it("task -> trajectory: conversation, folded observations, highlighted diff, outcome", async () => {
@@ -269,6 +270,16 @@ describe("viewer in chromium", () => {
     await page.click('.tree-svg .node[data-id="root"]');
     expect(await page.locator("#node-panel").innerText()).toMatch(/visits\s+250/);
     await shot("8-tree-500");
+  });
+
+  it("a 1,500-node tree opens with single-trajectory tails folded; expand all draws every node", async () => {
+    await go(page, "#/tree/synthetic-1500");
+    const drawn = await page.locator(".tree-svg .node").count();
+    expect(drawn).toBeLessThan(1500);
+    expect(drawn).toBeGreaterThan(1);
+    expect(await page.locator(".tree-svg .nmore").count()).toBeGreaterThan(0);
+    await page.click("text=expand all");
+    await expect.poll(() => page.locator(".tree-svg .node").count()).toBe(1500);
   });
 
   it("unknown ids and routes show an error, not a blank page", async () => {

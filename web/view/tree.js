@@ -2,6 +2,7 @@ import { h, s } from "./dom.js";
 
 const DX = 150; // horizontal distance between depths
 const DY = 26; // vertical distance between leaves
+const AUTO_FOLD_NODES = 800;
 
 /** Node colour by score: red (0) through amber to green (1); grey when unknown. */
 export function scoreColor(score) {
@@ -27,6 +28,14 @@ export function treeView(tree, { onSelect }) {
   }
   const maxVisits = Math.max(1, ...tree.nodes.map((n) => n.visits));
   const collapsed = new Set();
+  // A big tree opens with its single-trajectory tails folded (a tail is a path only one
+  // trajectory took: it holds most nodes and no decision); "expand all" unfolds them.
+  if (tree.nodes.length > AUTO_FOLD_NODES) {
+    for (const n of tree.nodes) {
+      const parent = n.parent === null ? null : byId.get(n.parent);
+      if (n.visits === 1 && parent && parent.visits > 1 && children.get(n.id).length) collapsed.add(n.id);
+    }
+  }
   let selected = null;
   const view = { x: 20, y: 20, k: 1 };
 
