@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
@@ -167,7 +167,10 @@ export async function validateOne(
   const report = reportWithoutRun(patch);
   report.patch_exists = true;
   const log: string[] = [`instance: ${task.instance_id}`];
-  const scratch = await mkdtemp(join(tmpdir(), "sealign-validate-"));
+  // Patch files live beside the workspaces, so an interrupted run's clean-up takes them too.
+  const scratchRoot = options.workRoot ?? tmpdir();
+  await mkdir(scratchRoot, { recursive: true });
+  const scratch = await mkdtemp(join(scratchRoot, "sealign-scratch-"));
   let workspace: string | null = null;
   try {
     workspace = options.inPlace
