@@ -140,7 +140,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     total: 0,
     done: 0,
     running: 0,
-    resolved: null,
+    resolved: options.validate ? 0 : null,
     tokens: 0,
     errors: 0,
     toolErrors: 0,

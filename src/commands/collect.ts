@@ -140,6 +140,9 @@ export function registerCollect(program: Command): void {
     .option("--instance <id...>", "only these instance ids")
     .option("--limit <n>", "only the first N tasks")
     .option("--repo-path <dir>", "local clone of the tasks' repository (for tasks without inline files)")
+    .option("--validate", "run each episode's patch against the task's tests right away (resolved-so-far)")
+    .option("--test-timeout <s>", "time limit of a task's tests with --validate (seconds)", "300")
+    .option("--test-command <cmd>", "test command for tasks that carry none (with --validate)")
     .option(
       "--unsafe-no-sandbox",
       "run agent commands WITHOUT isolation (only where bubblewrap is unavailable)",
