@@ -242,3 +242,84 @@ describe("sealign collect --validate", () => {
     }
   }, 90_000);
 });
+
+describe("sealign collect CLI: validation flag and clean stop", () => {
+  it("--validate records a report on every trajectory", async () => {
+    const runDir = tempDir("sealign-collect-");
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "collect",
+        "--tasks",
+        tasksFile,
+        "--limit",
+        "1",
+        "--model",
+        "openai:scripted",
+        "--base-url",
+        server.baseUrl,
+        "--validate",
+        "--quiet",
+        "-o",
+        runDir,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    expect(await new Promise((r) => child.once("exit", r)), stderr).toBe(0);
+    const all = [];
+    for await (const t of readTrajectories(join(runDir, "trajectories.jsonl"))) all.push(t);
+    expect(all).toHaveLength(1);
+    // the scripted model only runs the file and finishes: no patch, not resolved
+    expect(all[0]?.outcome).toMatchObject({ resolved: false, report: { patch_exists: false } });
+  }, 60_000);
+
+  it("stops on SIGINT without waiting for a long command, and keeps nothing half-done", async () => {
+    const slow = await startScriptedServer((body) => {
+      const messages = body.messages as { role: string }[];
+      return messages.at(-1)?.role === "tool"
+        ? { message: callMessage(toolCall("finish", { message: "done" })) }
+        : { message: callMessage(toolCall("execute_bash", { command: "sleep 60", timeout: 120 })) };
+    });
+    try {
+      const runDir = tempDir("sealign-collect-");
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          "collect",
+          "--tasks",
+          tasksFile,
+          "--limit",
+          "1",
+          "--model",
+          "openai:scripted",
+          "--base-url",
+          slow.baseUrl,
+          "-o",
+          runDir,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr?.on("data", (d) => {
+        stderr += d;
+      });
+      while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      const stoppedAt = Date.now();
+      child.kill("SIGINT");
+      expect(await new Promise((r) => child.once("exit", r)), stderr).toBe(130);
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+      expect(stderr).toMatch(/stopping; run the same command again to resume/);
+      expect(lineCount(join(runDir, "trajectories.jsonl"))).toBe(0);
+      expect(existsSync(join(runDir, "work"))).toBe(false);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+});

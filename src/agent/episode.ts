@@ -142,6 +142,9 @@ export async function runEpisodeTimed(
 
   const deadline = AbortSignal.timeout(wallClockMs);
   const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // a stop from outside ends the running command at once (its shell is killed), not at its limit
+  const stopShell = () => void toolbox.bash.close();
+  options.signal?.addEventListener("abort", stopShell, { once: true });
 
   try {
     try {
@@ -257,6 +260,7 @@ export async function runEpisodeTimed(
     if (turn >= maxTurns && exitReason === "max_turns") exitDetail = `${maxTurns} turns`;
     return await finish();
   } finally {
+    options.signal?.removeEventListener("abort", stopShell);
     await toolbox.close();
     await removeWorkspace(workspace);
     if (ownBase) await removeWorkspace(base.dir);

@@ -150,7 +150,18 @@ export function registerCollect(program: Command): void {
     .option("--quiet", "no progress display")
     .action(async (options: CollectCommandOptions) => {
       const seconds = (v: string, flag: string) => (number(v, flag, { min: 0 }) as number) * 1000;
+      // first Ctrl-C: stop cleanly (finished episodes are kept, the ones in flight rerun on
+      // resume); a second one exits at once
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stop.signal.aborted) process.exit(130);
+        process.stderr.write(`\ncollect: ${signal}: stopping; run the same command again to resume\n`);
+        stop.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       const summary = await collect({
+        signal: stop.signal,
         tasksFile: options.tasks,
         model: options.model,
         providerOptions: {
@@ -208,6 +219,9 @@ export function registerCollect(program: Command): void {
           ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
           : undefined,
       });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (stop.signal.aborted) process.exitCode = 130;
       const reasons = Object.entries(summary.byExitReason)
         .map(([reason, n]) => `${reason} ${n}`)
         .join(", ");
