@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { realpathSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { type SandboxOptions, sandboxArgv, sandboxEnv } from "./bwrap.js";
 import { joinCgroupArgv, PidsCgroup } from "./pids.js";
 import { descendants, signalAll } from "./proctree.js";
@@ -82,9 +83,11 @@ export class PersistentShell {
     this.marker = `__SEALIGN_DONE_${nonce}_`;
     this.keep = keep;
     this.pidsLimit = cgroup ? "cgroup" : "none";
-    const onData = (chunk: Buffer) => this.onOutput(chunk.toString("utf8"));
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
+    // a decoder per stream: a multi-byte character split across two chunks stays whole
+    const stdout = new StringDecoder("utf8");
+    const stderr = new StringDecoder("utf8");
+    child.stdout.on("data", (chunk: Buffer) => this.onOutput(stdout.write(chunk)));
+    child.stderr.on("data", (chunk: Buffer) => this.onOutput(stderr.write(chunk)));
     child.on("close", () => {
       this.exited = true;
       this.wake();
