@@ -199,7 +199,35 @@ describe("bad input", () => {
         nodes: [{ id: "a", parent: "zz", visits: 1 }],
       }),
     );
-    await expect(Catalog.open([join(dir, "tree.json")])).rejects.toThrow(/nodes\[0\]\.parent/);
+    // Tree files are recognised from their head and read when opened: the error comes then.
+    const c = await Catalog.open([join(dir, "tree.json")]);
+    expect(c.treeTasks).toEqual(["t"]);
+    await expect(c.tree("t")).rejects.toThrow(/tree\.json: field nodes\[0\]\.parent/);
+  });
+
+  it("finds tree files whatever their key order and task id, reading them whole only then", async () => {
+    const dir = tempDir("sealign-view-trees-");
+    const nodes = [{ id: "root", parent: null, visits: 2, successes: 1 }];
+    // Pretty-printed with task_id first: not the tree stage's head, so it is parsed to classify.
+    await writeFile(
+      join(dir, "a.json"),
+      JSON.stringify({ task_id: "a", schema_version: "sealign.tree/1", nodes }, null, 2),
+    );
+    // A task id with quotes and a backslash, in the tree stage's own layout.
+    const odd = 'weird "id" \\ x';
+    await writeFile(
+      join(dir, "b.json"),
+      JSON.stringify({ schema_version: "sealign.tree/1", task_id: odd, nodes }),
+    );
+    // The tree index is a report, not a tree.
+    await writeFile(
+      join(dir, "index.json"),
+      JSON.stringify({ schema_version: "sealign.tree-index/1", tasks: [] }),
+    );
+    const c = await Catalog.open([dir]);
+    expect(c.treeTasks.sort()).toEqual(["a", odd].sort());
+    expect((await c.tree(odd))!.nodes[0]).toMatchObject({ id: "root", visits: 2, score: 0.5 });
+    expect(c.reports.map((r) => r.path)).toEqual([join(dir, "index.json")]);
   });
 
   it("says so when a file changed on disk after indexing", async () => {

@@ -21,12 +21,17 @@ export function registerView(program: Command): void {
       }
       const started = Date.now();
       const tty = process.stderr.isTTY;
+      // On a terminal one line updated in place; otherwise (logs, CI) a line every 2 seconds.
+      let lastLine = started;
       const catalog = await Catalog.open(paths, {
         skipInvalid: options.skipInvalid,
         onProgress: ({ records, file }) => {
           const line = `view: indexing ${file}: ${records} records`;
-          if (tty) process.stderr.write(`\r${line}`);
-          else if (records % 10_000 === 0) process.stderr.write(`${line}\n`);
+          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          else if (Date.now() - lastLine >= 2000) {
+            lastLine = Date.now();
+            process.stderr.write(`${line}\n`);
+          }
         },
       });
       if (tty) process.stderr.write("\r\x1b[K");

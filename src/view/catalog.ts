@@ -70,6 +70,11 @@ export class Catalog {
       this.chartFiles.push(index);
       return;
     }
+    if (file.format === "json" && file.taskId !== undefined) {
+      // Checked when opened (normalizeTree names the file and field of anything wrong).
+      this.treeSources.set(file.taskId, { file: index, location: null });
+      return;
+    }
     if (file.format === "json") {
       const tree = normalizeTree(JSON.parse(await readFile(file.path, "utf8")), { file: file.path });
       this.treeSources.set(tree.task_id, { file: index, location: null });

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
@@ -14,6 +14,8 @@ export interface ViewFile {
   kind: ViewFileKind;
   /** JSONL (one record a line), one JSON document, or an SVG chart (`sealign eval`'s). */
   format: "jsonl" | "json" | "svg";
+  /** For a one-tree JSON file recognised from its head: the task, so it need not be read now. */
+  taskId?: string;
 }
 
 /** Files passed over while discovering, and why (shown on the overview page). */
@@ -37,6 +39,25 @@ function kindOfSchema(version: unknown): ViewFileKind | null {
   if (version === PAIR_SCHEMA_VERSION) return "pairs";
   if (version === TREE_SCHEMA_VERSION) return "trees";
   return null;
+}
+
+const TREE_HEAD = new RegExp(
+  `^\\s*\\{\\s*"schema_version"\\s*:\\s*"${TREE_SCHEMA_VERSION.replace(/[./]/g, "\\$&")}"\\s*,\\s*"task_id"\\s*:\\s*("(?:\\\\.|[^"\\\\])*")`,
+);
+
+/** The task id of a tree file from its first 64 kB, or null when the head does not say. */
+async function sniffTreeTaskId(path: string): Promise<string | null> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(1 << 16);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const match = TREE_HEAD.exec(buffer.toString("utf8", 0, bytesRead));
+    if (!match) return null;
+    const taskId: unknown = JSON.parse(match[1]!);
+    return typeof taskId === "string" && taskId.length > 0 ? taskId : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function firstJsonlRecord(path: string): Promise<unknown> {
@@ -63,6 +84,10 @@ export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile
     return { path, kind, format: "jsonl" };
   }
   if (JSON_DOC.test(name)) {
+    // A tree file (`sealign tree` writes schema_version, then task_id, first) is recognised from
+    // its head and read only when its tree is opened: a run's trees can be hundreds of MB.
+    const taskId = await sniffTreeTaskId(path);
+    if (taskId !== null) return { path, kind: "trees", format: "json", taskId };
     const size = (await stat(path)).size;
     if (size > MAX_REPORT_BYTES) return { path, reason: `JSON document of ${size} bytes (too big to show)` };
     let value: unknown;
