@@ -22,6 +22,8 @@ export interface RunProcessOptions {
   timeoutMs?: number;
   /** Lines kept for `tail`. */
   tailLines?: number;
+  /** Aborting ends the whole process group (SIGTERM, then SIGKILL after 5 s). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -58,6 +60,12 @@ export function runProcess(
       }
     };
     const onParentExit = () => killGroup("SIGTERM");
+    const onAbort = () => {
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 5000).unref();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     process.once("exit", onParentExit);
     const timer =
       options.timeoutMs !== undefined
@@ -100,6 +108,7 @@ export function runProcess(
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       process.removeListener("exit", onParentExit);
       const done = () => resolvePromise({ code, signal, tail, timedOut });
       if (log) log.end(done);
