@@ -39,6 +39,7 @@ describe("mutations", () => {
   it("handles JavaScript conditions, template literals and block comments", () => {
     const source = [
       "/* a < b */",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text under test
       "const s = `x < ${y}`;",
       "  if (!ok(a) && b === 2) return null;",
       "run(a, b) {",

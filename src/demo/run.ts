@@ -5,6 +5,7 @@ import { loadBuiltinTasks } from "../builtin/load.js";
 import { collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
 import { evaluate } from "../eval/run.js";
+import { exportDpo, exportSft } from "../export/run.js";
 import { writeFileAtomic, writeJsonlAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
 import { bwrapAvailable } from "../sandbox/bwrap.js";
@@ -172,7 +173,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const evalDir = join(out, "eval");
 
   await stage("tasks", async () => {
-    const tasks = await loadBuiltinTasks({ languages: options.languages, limit: options.limit });
+    // --limit takes the languages in turn (python, javascript, python...) so a small demo shows both.
+    const all = await loadBuiltinTasks({ languages: options.languages });
+    const byLanguage = new Map<string, typeof all>();
+    for (const t of all) byLanguage.set(t.language ?? "", [...(byLanguage.get(t.language ?? "") ?? []), t]);
+    const queues = [...byLanguage.keys()]
+      .sort()
+      .reverse()
+      .map((k) => byLanguage.get(k)!);
+    const interleaved: typeof all = [];
+    for (let i = 0; interleaved.length < all.length; i++)
+      for (const q of queues) if (q[i]) interleaved.push(q[i]!);
+    const tasks = options.limit === undefined ? all : interleaved.slice(0, options.limit);
     if (tasks.length === 0) throw new InputError("no built-in task matches the selection");
     await writeJsonlAtomic(tasksFile, tasks);
     const python = tasks.filter((t) => t.language === "python").length;
@@ -247,14 +259,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const check = methodCheck(trajectories, pairs);
 
   await stage("export", async () => {
-    if (!(await hasCommand("export")))
-      return { status: "missing", detail: "the export stage (sealign export) is not in this build" };
     await mkdir(exportDir, { recursive: true });
-    await runCommand(["export", "sft", scored, "-o", join(exportDir, "sft.jsonl")]);
-    await runCommand(["export", "dpo", pairsFile, "-o", join(exportDir, "dpo.jsonl")]);
+    const sft = await exportSft([scored], { format: "trl", out: join(exportDir, "sft.jsonl") });
+    const dpo = await exportDpo([pairsFile], { format: "trl", out: join(exportDir, "dpo.jsonl") });
     return {
-      detail: "SFT rows from resolved episodes, DPO rows from critical pairs (TRL format)",
-      outputs: [exportDir],
+      detail: `TRL datasets with cards: ${sft.card.counts.exported ?? 0} SFT rows from resolved episodes, ${dpo.card.counts.exported ?? 0} DPO rows from pairs`,
+      outputs: [sft.out, sft.cardPath, dpo.out, dpo.cardPath],
     };
   });
 
