@@ -180,4 +180,29 @@ describe("episodes driven by a scripted OpenAI-compatible server (test double)",
     expect(t2.outcome.exit_reason).toBe("context");
     expect(t2.usage.turns).toBe(0);
   });
+  it("takes token usage from the server, else counts it with a known tokenizer, else leaves it unknown", async () => {
+    const finish = () => ({ message: callMessage(toolCall("finish", { message: "ok" })), usage: null });
+    const qwen = await providerFor(finish);
+    const t1 = await runEpisode(tasks[0] as Task, qwen.provider);
+    expect(t1.usage.tokens_estimated).toBe(true);
+    expect(t1.usage.prompt_tokens).toBeGreaterThan(100);
+    const other = await startScriptedServer(finish);
+    servers.push(other);
+    const unknown = await createProvider("openai:some-model", { baseUrl: other.baseUrl });
+    const t2 = await runEpisode(tasks[0] as Task, unknown);
+    expect(t2.usage).toMatchObject({ prompt_tokens: null, total_tokens: null, tokens_estimated: false });
+  });
+
+  it("uses the server's prompt counts for the context budget when the tokenizer is unknown", async () => {
+    let i = 0;
+    const server = await startScriptedServer(() => ({
+      message: callMessage(toolCall("execute_bash", { command: `echo ${i++}` })),
+      usage: { prompt_tokens: 5000, completion_tokens: 10 },
+    }));
+    servers.push(server);
+    const provider = await createProvider("openai:some-model", { baseUrl: server.baseUrl });
+    const t = await runEpisode(tasks[0] as Task, provider, { contextTokens: 4000 });
+    expect(t.outcome.exit_reason).toBe("context");
+    expect(t.usage.turns).toBe(1);
+  });
 });

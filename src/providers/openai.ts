@@ -45,6 +45,9 @@ export class OpenAIProvider implements ModelProvider {
       timeout: options.timeoutMs ?? 600_000,
       maxRetries: options.maxRetries ?? 4,
     });
+    if (knowsTokenizer(options.model)) {
+      this.countTokens = (messages, tools) => countConversationTokens(messages, tools, qwenTokens);
+    }
   }
 
   async complete(request: CompletionRequest, context: CompletionContext): Promise<CompletionResult> {
@@ -130,11 +133,11 @@ export class OpenAIProvider implements ModelProvider {
     };
   }
 
-  countTokens(messages: Message[], tools: CompletionRequest["tools"]): number {
-    return knowsTokenizer(this.options.model)
-      ? countConversationTokens(messages, tools, qwenTokens)
-      : countConversationTokens(messages, tools, (text) => Math.ceil(text.length / 4));
-  }
+  /**
+   * Counts with the model family's tokenizer when sealign knows it (Qwen); left undefined
+   * otherwise, so that the context budget uses the server's own prompt counts instead.
+   */
+  readonly countTokens?: (messages: Message[], tools: CompletionRequest["tools"]) => number;
 }
 
 /** `openai:MODEL`: base URL and key from options, else OPENAI_BASE_URL / OPENAI_API_KEY. */
