@@ -75,31 +75,54 @@ describe("sandbox guarantees inside an episode", () => {
     }
   }, 60_000);
 
-  it("stops an endless loop at the command limit and a fork bomb at the process limit", async () => {
+  it("kills an endless loop at the command limit; the shell goes on", async () => {
     const provider = new ScriptedProvider([
       bash("python3 -c 'while True: pass'"),
       bash("echo after-loop"),
-      bash("bomb() { bomb | bomb & }; bomb; sleep 2; echo bomb-returned"),
-      bash("echo after-bomb"),
+      bash("while :; do :; done"),
+      bash("echo after-builtin-loop"),
       turn("finish", { message: "done" }),
     ]);
-    const started = Date.now();
-    const t = await runEpisode(task, provider, {
-      bash: { hardTimeoutMs: 1500, softTimeoutMs: 5000 },
-      maxProcesses: 64,
-    });
+    const t = await runEpisode(task, provider, { bash: { hardTimeoutMs: 1500, softTimeoutMs: 5000 } });
     const obs = observations(t);
     expect(obs[0]).toMatch(/timed out after 2 seconds and was killed/);
     expect(obs[1]).toContain("after-loop");
-    expect(obs[2]).toMatch(/Resource temporarily unavailable|timed out/);
-    expect(obs[3]).toContain("after-bomb");
+    // a loop of builtins runs in the shell itself: the shell is replaced and the model is told
+    expect(obs[2]).toMatch(/timed out after 2 seconds and was killed|shell exited/);
+    expect(obs[3]).toMatch(/A new shell was started/);
+    expect(obs[3]).toContain("after-builtin-loop");
     expect(t.outcome.exit_reason).toBe("finished");
-    expect(Date.now() - started).toBeLessThan(45_000);
-    // every process of the episode is gone with its cgroup
-    const parent = pidsParent();
-    if (parent) expect(readdirSync(parent).filter((d) => d.startsWith(`shell-${process.pid}-`))).toEqual([]);
-    expect(t.metadata.episode).toMatchObject({ pids_limit: parent ? "cgroup" : "none" });
   }, 60_000);
+
+  // without a writable pids cgroup nothing would contain a fork bomb run as root: never run one then
+  const canContainForkBomb = pidsParent() !== null;
+
+  it.runIf(canContainForkBomb)(
+    "contains a fork bomb at the process limit and removes every process after",
+    async () => {
+      const provider = new ScriptedProvider([
+        bash("bomb() { bomb | bomb & }; bomb; sleep 2; echo bomb-returned"),
+        bash("echo after-bomb"),
+        turn("finish", { message: "done" }),
+      ]);
+      const started = Date.now();
+      const t = await runEpisode(task, provider, {
+        bash: { hardTimeoutMs: 3000, softTimeoutMs: 5000 },
+        maxProcesses: 64,
+      });
+      const obs = observations(t);
+      expect(obs[0]).toMatch(/Resource temporarily unavailable|timed out/);
+      expect(obs[1]).toContain("after-bomb");
+      expect(t.outcome.exit_reason).toBe("finished");
+      expect(Date.now() - started).toBeLessThan(45_000);
+      // every process of the episode is gone with its cgroup
+      expect(
+        readdirSync(pidsParent() as string).filter((d) => d.startsWith(`shell-${process.pid}-`)),
+      ).toEqual([]);
+      expect(t.metadata.episode).toMatchObject({ pids_limit: "cgroup" });
+    },
+    60_000,
+  );
 
   it("ends the episode at its wall-clock limit even inside a long command", async () => {
     const provider = new ScriptedProvider([
