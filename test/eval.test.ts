@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "../src/eval/compare.js";
-import { comparisonMarkdown } from "../src/eval/markdown.js";
+import { comparisonMarkdown, perTaskMarkdown } from "../src/eval/markdown.js";
 import { groupMetrics, runMetrics, spread, trajectoryMetrics } from "../src/eval/metrics.js";
 import { evaluate, runTrajectoriesFile } from "../src/eval/run.js";
 import { fakeRun, fakeTrajectory, writeRun } from "./eval-fixtures.js";
@@ -82,6 +82,11 @@ describe("comparison", () => {
     expect(md).toContain("| metric | base (baseline) | aligned |");
     expect(md).toMatch(/\| resolved rate \| \d+\.\d% \| \d+\.\d% \(\+\d+\.\d pp\) \|/);
     expect(md).toContain("newly resolved");
+    const perTask = perTaskMarkdown([base, aligned]);
+    expect(perTask).toContain("| task | base resolved (n) | aligned resolved (n) |");
+    expect(perTask.split("\n").filter((l) => l.startsWith("| t")).length).toBe(31); // header + 30 tasks
+    const single = perTaskMarkdown([base]);
+    expect(single).toContain("| t0 | 4 |");
   });
 });
 

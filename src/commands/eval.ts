@@ -16,6 +16,7 @@ export function registerEval(program: Command): void {
     .option("--name <names...>", "display names, in order (baseline first when --compare is given)")
     .option("-o, --out <dir>", "where eval.json, eval.md and the charts go", "sealign-eval")
     .option("--json", "print the comparison as JSON instead of Markdown")
+    .option("--per-task", "add every task's figures to the Markdown (always in eval.json)")
     .option("--no-png", "write SVG charts only")
     .option("--skip-invalid", "skip bad trajectory records (counted in eval.json) instead of stopping")
     .action(
@@ -26,6 +27,7 @@ export function registerEval(program: Command): void {
           name?: string[];
           out: string;
           json?: boolean;
+          perTask?: boolean;
           png: boolean;
           skipInvalid?: boolean;
         },
@@ -37,6 +39,7 @@ export function registerEval(program: Command): void {
           out: options.out,
           png: options.png,
           skipInvalid: options.skipInvalid,
+          perTask: options.perTask,
         });
         process.stdout.write(
           options.json ? `${JSON.stringify(result.comparison, null, 2)}\n` : result.markdown,

@@ -1,6 +1,6 @@
 /** Evaluation: the paper's metrics per run and task, comparisons against a baseline, charts. */
 export { type Comparison, compareRuns, METRIC_ROWS, type MetricRow, type TaskChange } from "./compare.js";
-export { comparisonMarkdown } from "./markdown.js";
+export { comparisonMarkdown, perTaskMarkdown } from "./markdown.js";
 export {
   type GroupMetrics,
   groupMetrics,

@@ -1,4 +1,5 @@
 import { type Comparison, METRIC_ROWS, type MetricRow } from "./compare.js";
+import type { RunMetrics } from "./metrics.js";
 
 function formatValue(value: number | null | undefined, kind: MetricRow["kind"]): string {
   if (value === null || value === undefined) return "–";
@@ -75,6 +76,38 @@ export function comparisonMarkdown(comparison: Comparison, options: { maxTasks?:
         );
         lines.push(`| ${cell(change.task_id)} | ${b} | ${rest.join(" | ")} |`);
       }
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Every task's figures, one row per task: for one run its rates and turns; for several, each
+ * run's resolved rate (and number of trajectories) side by side.
+ */
+export function perTaskMarkdown(runs: RunMetrics[]): string {
+  const tasks = [...new Set(runs.flatMap((r) => Object.keys(r.tasks)))].sort();
+  const pct = (v: number | null | undefined) => formatValue(v, "rate");
+  const lines: string[] = ["### Per task", ""];
+  if (runs.length === 1) {
+    const run = runs[0]!;
+    lines.push("| task | trajectories | resolved | empty patch | stuck | invalid patch | turns (mean) |");
+    lines.push("|---|---:|---:|---:|---:|---:|---:|");
+    for (const id of tasks) {
+      const t = run.tasks[id]!;
+      lines.push(
+        `| ${cell(id)} | ${t.trajectories} | ${pct(t.rates.resolved)} | ${pct(t.rates.empty_patch)} | ${pct(t.rates.stuck)} | ${pct(t.rates.invalid_patch)} | ${formatValue(t.turns.mean, "number")} |`,
+      );
+    }
+  } else {
+    lines.push(`| task | ${runs.map((r) => `${cell(r.name)} resolved (n)`).join(" | ")} |`);
+    lines.push(`|---|${runs.map(() => "---:").join("|")}|`);
+    for (const id of tasks) {
+      const cells = runs.map((r) => {
+        const t = r.tasks[id];
+        return t ? `${pct(t.rates.resolved)} (${t.trajectories})` : "–";
+      });
+      lines.push(`| ${cell(id)} | ${cells.join(" | ")} |`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { readTrajectories, SkipLog } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { type Comparison, compareRuns } from "./compare.js";
-import { comparisonMarkdown } from "./markdown.js";
+import { comparisonMarkdown, perTaskMarkdown } from "./markdown.js";
 import {
   RATE_KEYS,
   RATE_LABELS,
@@ -80,6 +80,8 @@ export interface EvalOptions {
   /** Write PNG beside each SVG chart (default true). */
   png?: boolean;
   skipInvalid?: boolean;
+  /** Add every task's figures to the Markdown (always in eval.json). */
+  perTask?: boolean;
 }
 
 export interface EvalResult {
@@ -133,7 +135,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResult> {
   const names = uniqueNames(loaded.map((l) => l.run.name));
   const runs = loaded.map((l, i) => ({ ...l.run, name: names[i]! }));
   const comparison = compareRuns(runs, runs[0]!.name);
-  const markdown = comparisonMarkdown(comparison);
+  const markdown = comparisonMarkdown(comparison) + (options.perTask ? `\n${perTaskMarkdown(runs)}` : "");
   const files: string[] = [];
   const out = resolve(options.out);
   const write = async (name: string, data: string | Uint8Array) => {
