@@ -316,6 +316,38 @@ describe("HTTP server", () => {
   });
 });
 
+describe("a run without tree and pair files", () => {
+  it("builds a task's tree and pairs on request with the tree stage's library", async () => {
+    const dir = tempDir("sealign-view-notree-");
+    const trajectories = fixtureTrajectories();
+    await writeFile(
+      join(dir, "trajectories.jsonl"),
+      trajectories.map((t) => `${JSON.stringify(t)}\n`).join(""),
+    );
+    const c = await Catalog.open([dir]);
+    expect(c.treeTasks).toEqual([]);
+    const server = await startViewServer(c);
+    try {
+      const task = FIXTURE_TASKS[1]!;
+      const tree = await (await fetch(`${server.url}api/tree?task=${task}`)).json();
+      expect(tree.info.built_by_view).toBe(true);
+      expect(tree.nodes).toHaveLength(10);
+      const critical = tree.nodes.find((n: { critical: boolean }) => n.critical);
+      const pairs = await (await fetch(`${server.url}api/pairs?task=${task}&node=${critical.id}`)).json();
+      expect(pairs.total).toBe(1);
+      const pair = await (
+        await fetch(`${server.url}api/pair?id=${encodeURIComponent(pairs.items[0].id)}`)
+      ).json();
+      expect(pair.chosen[0].tool_calls[0].function.arguments).toContain("current_depth == 0");
+      // Pair files are not invented: the pairs list of the run stays empty.
+      expect((await (await fetch(`${server.url}api/pairs`)).json()).total).toBe(0);
+      expect((await fetch(`${server.url}api/tree?task=nope`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("HTTP server when files change under it", () => {
   it("answers 500 with the reason when a record's file is gone, and keeps serving", async () => {
     const dir = tempDir("sealign-view-gone-");

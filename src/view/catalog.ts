@@ -1,12 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../errors.js";
+import { analyseTask } from "../pairs/analyse.js";
 import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parsePair, parseTrajectory } from "../schema/validate.js";
+import { SEALIGN_VERSION } from "../version.js";
 import { discoverFiles, type IgnoredFile, type ViewFile } from "./discover.js";
 import { indexJsonl, parseJsonLine, type RecordLocation, readRecordAt } from "./line-index.js";
 import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
 import { normalizeTree, type ViewTree } from "./trees.js";
+
+/** Above this many judged trajectories a task's tree is not built on request (`sealign tree` is for that). */
+export const MAX_BUILT_TREE_TRAJECTORIES = 2000;
 
 /** Where a record can be read back: file index into `Catalog.files` plus its line location. */
 interface Located extends RecordLocation {
@@ -166,6 +171,7 @@ export class Catalog {
 
   /** Recently opened trees: clicking through a tree's nodes reads its file once. */
   private readonly treeCache = new Map<string, ViewTree>();
+  private readonly builtPairs = new Map<string, Pair[]>();
   private static readonly TREE_CACHE_SIZE = 8;
 
   async tree(taskId: string): Promise<ViewTree | undefined> {
@@ -175,7 +181,7 @@ export class Catalog {
       this.treeCache.set(taskId, cached);
       return cached;
     }
-    const tree = await this.readTree(taskId);
+    const tree = (await this.readTree(taskId)) ?? (await this.buildTree(taskId));
     if (tree) {
       this.treeCache.set(taskId, tree);
       if (this.treeCache.size > Catalog.TREE_CACHE_SIZE) {
@@ -183,6 +189,48 @@ export class Catalog {
       }
     }
     return tree;
+  }
+
+  /**
+   * A task without a tree file gets its tree built on request by the tree stage's own library
+   * (`analyseTask`, what `sealign tree` and `sealign pairs` run per task, default options), with
+   * its critical pairs. Its judged trajectories are read back from disk for it.
+   */
+  private async buildTree(taskId: string): Promise<ViewTree | undefined> {
+    const ids = this.trajectories.filter((t) => t.task_id === taskId && t.resolved !== null).map((t) => t.id);
+    if (ids.length === 0) return undefined;
+    if (ids.length > MAX_BUILT_TREE_TRAJECTORIES) {
+      throw new InputError(
+        `task ${taskId} has ${ids.length} judged trajectories, too many to build its tree here: run sealign tree`,
+      );
+    }
+    const trajectories: Trajectory[] = [];
+    for (const id of ids) trajectories.push((await this.trajectory(id))!);
+    const analysis = analyseTask(taskId, trajectories, {
+      treeFile: true,
+      provenance: { tool: "sealign view", sealign_version: SEALIGN_VERSION },
+    });
+    if (!analysis.treeFile) return undefined;
+    this.builtPairs.set(taskId, analysis.pairs);
+    const tree = normalizeTree(analysis.treeFile, { file: `(tree of ${taskId} built by sealign view)` });
+    tree.info["built_by_view"] = true;
+    return tree;
+  }
+
+  /** Pairs of a tree built on request (see `buildTree`), as summaries; undefined when none was built. */
+  builtPairSummaries(taskId: string): PairSummary[] | undefined {
+    return this.builtPairs.get(taskId)?.map(summarizePair);
+  }
+
+  /** A pair from the files, or from a tree built on request. */
+  async anyPair(id: string): Promise<Pair | undefined> {
+    const pair = await this.pair(id);
+    if (pair) return pair;
+    for (const pairs of this.builtPairs.values()) {
+      const found = pairs.find((p) => p.id === id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   private async readTree(taskId: string): Promise<ViewTree | undefined> {

@@ -238,10 +238,15 @@ export interface PairQuery {
   limit?: number;
 }
 
-export function viewPairs(catalog: Catalog, query: PairQuery = {}): Page<PairSummary> & { tools: string[] } {
+export function viewPairs(
+  catalog: Catalog,
+  query: PairQuery = {},
+  /** The pairs to list (default: the catalog's, from pair files). */
+  from: readonly PairSummary[] = catalog.pairs,
+): Page<PairSummary> & { tools: string[] } {
   const q = query.q?.toLowerCase() ?? "";
   const path = query.nodePath ? JSON.stringify(query.nodePath) : null;
-  const list = catalog.pairs.filter(
+  const list = from.filter(
     (p) =>
       (query.task === undefined || p.task_id === query.task) &&
       (query.minGap === undefined || p.gap >= query.minGap) &&
@@ -267,6 +272,6 @@ export function viewPairs(catalog: Catalog, query: PairQuery = {}): Page<PairSum
   else if (query.sort === "task")
     list.sort((a, b) => a.task_id.localeCompare(b.task_id, "en", { numeric: true }));
   const tools = new Set<string>();
-  for (const p of catalog.pairs) for (const t of [...p.chosen_tools, ...p.rejected_tools]) tools.add(t);
+  for (const p of from) for (const t of [...p.chosen_tools, ...p.rejected_tools]) tools.add(t);
   return { ...page(list, query.offset, query.limit), tools: [...tools].sort() };
 }

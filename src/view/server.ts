@@ -88,25 +88,35 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
       if (!trajectory) throw new HttpError(404, `no trajectory ${id}`);
       return { summary: catalog.trajectorySummary(id), trajectory };
     }
-    case "/api/pairs":
-      return viewPairs(catalog, {
-        task: strParam(params, "task"),
-        minGap: intParam(params, "min_gap"),
-        maxGap: intParam(params, "max_gap"),
-        depth: intParam(params, "depth"),
-        tool: strParam(params, "tool"),
-        kind: strParam(params, "kind"),
-        nodePath: nodePathParam(params),
-        node: strParam(params, "node"),
-        side: strParam(params, "side"),
-        q: strParam(params, "q"),
-        sort: strParam(params, "sort") as "gap" | undefined,
-        offset: intParam(params, "offset"),
-        limit: intParam(params, "limit"),
-      });
+    case "/api/pairs": {
+      // A task whose tree the viewer built (no tree file) lists that tree's pairs, unless pair
+      // files have some for it.
+      const task = strParam(params, "task");
+      const built = task === undefined ? undefined : catalog.builtPairSummaries(task);
+      const from = built && !catalog.pairs.some((p) => p.task_id === task) ? built : catalog.pairs;
+      return viewPairs(
+        catalog,
+        {
+          task: strParam(params, "task"),
+          minGap: intParam(params, "min_gap"),
+          maxGap: intParam(params, "max_gap"),
+          depth: intParam(params, "depth"),
+          tool: strParam(params, "tool"),
+          kind: strParam(params, "kind"),
+          nodePath: nodePathParam(params),
+          node: strParam(params, "node"),
+          side: strParam(params, "side"),
+          q: strParam(params, "q"),
+          sort: strParam(params, "sort") as "gap" | undefined,
+          offset: intParam(params, "offset"),
+          limit: intParam(params, "limit"),
+        },
+        from,
+      );
+    }
     case "/api/pair": {
       const id = required(params, "id");
-      const pair = await catalog.pair(id);
+      const pair = await catalog.anyPair(id);
       if (!pair) throw new HttpError(404, `no pair ${id}`);
       return pair;
     }

@@ -342,10 +342,10 @@ async function taskPage(taskId) {
     api("trajectories", { task: taskId, limit: 1 }),
     api("pairs", { task: taskId, limit: 1 }),
   ]);
-  const tree = await api("tree", { task: taskId }).then(
-    () => true,
-    () => false,
-  );
+  const row = (await api("tasks", { q: taskId, limit: 500 })).items.find((r) => r.task_id === taskId);
+  const judged =
+    (await api("trajectories", { task: taskId, resolved: "true", limit: 0 })).total +
+    (await api("trajectories", { task: taskId, resolved: "false", limit: 0 })).total;
   const filter = h(
     "select",
     { id: "outcome-filter" },
@@ -402,9 +402,11 @@ async function taskPage(taskId) {
       `${first.total} trajectories · `,
       pairs.total ? link(`#/pairs?task=${enc(taskId)}`, `${pairs.total} critical pairs`) : "no pairs",
       " · ",
-      tree
+      row?.has_tree
         ? link(`#/tree/${enc(taskId)}`, "trajectory tree")
-        : h("span", { class: "muted" }, "no tree (run sealign tree)"),
+        : judged
+          ? link(`#/tree/${enc(taskId)}`, "trajectory tree (built now from its judged trajectories)")
+          : h("span", { class: "muted" }, "no tree (no judged trajectory: run sealign validate)"),
     ),
     h("div", { class: "filters" }, filter),
     holder,
@@ -559,6 +561,13 @@ async function treePage(taskId, nodeId) {
       " / tree",
     ),
     h("h1", null, `Tree of ${taskId}`),
+    tree.info.built_by_view
+      ? h(
+          "p",
+          { class: "warn" },
+          "No tree file for this task: built now by the tree stage's library with its default options. Run sealign tree / sealign pairs to keep it and choose options.",
+        )
+      : null,
     h(
       "p",
       { class: "muted" },
