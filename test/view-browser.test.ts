@@ -25,6 +25,11 @@ let server: ViewServer;
 let context: BrowserContext;
 let page: Page;
 
+/** expect.poll with room for a busy CI machine (debounced inputs, fetches). */
+function poll<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 10_000 });
+}
+
 async function ready(p: Page): Promise<void> {
   await p.waitForFunction(() => document.body.dataset.ready === "1");
 }
@@ -128,7 +133,7 @@ describe("viewer in chromium", () => {
     expect(totals).toContain("21"); // trajectories
     expect(totals).toMatch(/42\.9%/); // 9 of 21 resolved
     expect(totals).toMatch(/14\.3%/); // 3 of 21 empty patch, 3 stuck
-    await expect.poll(() => page.locator("#runs tbody tr").count()).toBe(2);
+    await poll(() => page.locator("#runs tbody tr").count()).toBe(2);
     const runs = await page.locator("#runs").innerText();
     expect(runs).toContain("base-run");
     expect(runs).toContain("aligned-run");
@@ -151,9 +156,9 @@ describe("viewer in chromium", () => {
 
   it("overview: the task filter narrows the list", async () => {
     await page.fill("#task-filter", "python-2");
-    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(1);
+    await poll(() => page.locator(".task-row[data-task]").count()).toBe(1);
     await page.fill("#task-filter", "");
-    await expect.poll(() => page.locator(".task-row[data-task]").count()).toBe(5);
+    await poll(() => page.locator(".task-row[data-task]").count()).toBe(5);
   });
 
   it("task -> trajectory: conversation, folded observations, highlighted diff, outcome", async () => {
@@ -162,7 +167,7 @@ describe("viewer in chromium", () => {
     await page.locator(".traj-row[data-id]").first().waitFor();
     expect(await page.locator(".traj-row[data-id]").count()).toBe(7);
     await page.selectOption("#outcome-filter", "true");
-    await expect.poll(() => page.locator(".traj-row[data-id]").count()).toBe(3);
+    await poll(() => page.locator(".traj-row[data-id]").count()).toBe(3);
     await shot("2-task");
     await page.click(`.traj-row[data-id="aligned-run/${FIXTURE_TASKS[0]}/1"] a`);
     await ready(page);
@@ -209,7 +214,7 @@ describe("viewer in chromium", () => {
     const before = await layer.getAttribute("transform");
     await page.locator(".tree-svg").hover();
     await page.mouse.wheel(0, -300);
-    await expect.poll(() => layer.getAttribute("transform")).not.toBe(before);
+    await poll(() => layer.getAttribute("transform")).not.toBe(before);
     const scale = (t: string | null) => Number(/scale\(([\d.]+)\)/.exec(t ?? "")?.[1]);
     expect(scale(await layer.getAttribute("transform"))).toBeGreaterThan(scale(before) * 1.1);
     await page.click("text=fit");
@@ -233,7 +238,7 @@ describe("viewer in chromium", () => {
     await shot("5-tree-critical-pair");
     // Collapse the critical node's subtree: its descendants disappear and a +N badge shows.
     await page.click("#node-panel .collapse-btn");
-    await expect.poll(() => nodes.count()).toBe(4);
+    await poll(() => nodes.count()).toBe(4);
     expect(await page.locator(".tree-svg .nmore").textContent()).toBe("+6");
   });
 
@@ -242,20 +247,20 @@ describe("viewer in chromium", () => {
     await page.locator(".pair-row[data-id]").first().waitFor();
     expect(await page.locator(".pair-row[data-id]").count()).toBe(3);
     await page.fill("#pair-q", "abs(elem");
-    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(1);
+    await poll(() => page.locator(".pair-row[data-id]").count()).toBe(1);
     await page.fill("#pair-q", "");
     await page.fill("#pair-task", "python-1");
-    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("0 of 3 pairs");
+    await poll(() => page.locator("#pair-count").innerText()).toBe("0 of 3 pairs");
     await page.fill("#pair-task", "humanevalfix-python-1");
-    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("1 of 3 pairs");
+    await poll(() => page.locator("#pair-count").innerText()).toBe("1 of 3 pairs");
     await page.fill("#pair-task", "");
     await page.selectOption("#pair-tool", "str_replace_editor");
     await page.fill("#pair-gap", "0.9");
-    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("3 of 3 pairs");
+    await poll(() => page.locator("#pair-count").innerText()).toBe("3 of 3 pairs");
     await page.fill("#pair-depth", "3");
-    await expect.poll(() => page.locator("#pair-count").innerText(), { timeout: 5000 }).toBe("0 of 3 pairs");
+    await poll(() => page.locator("#pair-count").innerText()).toBe("0 of 3 pairs");
     await page.fill("#pair-depth", "");
-    await expect.poll(() => page.locator(".pair-row[data-id]").count()).toBe(3);
+    await poll(() => page.locator(".pair-row[data-id]").count()).toBe(3);
     await shot("6-pairs");
     await page.locator(".pair-row[data-id] .pv a").first().click();
     await ready(page);
@@ -279,7 +284,7 @@ describe("viewer in chromium", () => {
     expect(drawn).toBeGreaterThan(1);
     expect(await page.locator(".tree-svg .nmore").count()).toBeGreaterThan(0);
     await page.click("text=expand all");
-    await expect.poll(() => page.locator(".tree-svg .node").count()).toBe(1500);
+    await poll(() => page.locator(".tree-svg .node").count()).toBe(1500);
   });
 
   it("unknown ids and routes show an error, not a blank page", async () => {
