@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProgressDisplay } from "../src/collect/progress.js";
@@ -11,6 +11,7 @@ import {
   startScriptedServer,
   toolCall,
 } from "./doubles/scripted-openai-server.js";
+import { ScriptedProvider, turn } from "./doubles/scripted-provider.js";
 import { CLI, sharedData, tempDir } from "./helpers/paths.js";
 
 let server: ScriptedServer;
@@ -321,5 +322,51 @@ describe("sealign collect CLI: validation flag and clean stop", () => {
     } finally {
       await slow.close();
     }
+  }, 60_000);
+});
+
+describe("collect on repository tasks", () => {
+  it("checks each task out of its local clone at base_commit (--repos), and refuses tasks without one", async () => {
+    const repos = tempDir("sealign-repos-");
+    const clone = join(repos, "acme__widget");
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+        cwd: clone,
+        encoding: "utf8",
+      }).trim();
+    mkdirSync(clone);
+    git("init", "-q", "-b", "main");
+    writeFileSync(join(clone, "widget.py"), "VERSION = 1\n");
+    git("add", "-A");
+    git("commit", "-q", "-m", "v1");
+    const base = git("rev-parse", "HEAD");
+    writeFileSync(join(clone, "widget.py"), "VERSION = 2\n");
+    git("commit", "-q", "-am", "v2");
+    const dir = tempDir();
+    const file = join(dir, "tasks.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { instance_id: "acme__widget-1", repo: "acme/widget", base_commit: base, problem_statement: "bump" },
+      ]),
+    );
+    const provider = new ScriptedProvider([
+      turn("str_replace_editor", {
+        command: "str_replace",
+        path: "/workspace/widget.py",
+        old_str: "VERSION = 1",
+        new_str: "VERSION = 3",
+      }),
+      turn("finish", { message: "done" }),
+    ]);
+    const runDir = tempDir("sealign-collect-");
+    await collect({ tasksFile: file, model: provider, samples: 1, runDir, reposDir: repos, progress: null });
+    const all = [];
+    for await (const t of readTrajectories(join(runDir, "trajectories.jsonl"))) all.push(t);
+    expect(all[0]?.patch).toContain("-VERSION = 1\n+VERSION = 3");
+    expect(all[0]?.metadata.episode).toMatchObject({ base_commit: base });
+    await expect(
+      collect({ tasksFile: file, model: provider, samples: 1, runDir: tempDir(), progress: null }),
+    ).rejects.toThrow(/no local clone.*--repos/);
   }, 60_000);
 });

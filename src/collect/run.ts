@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
+import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { PromptOverrides } from "../prompts/templates.js";
@@ -47,6 +48,8 @@ export interface CollectOptions {
   instanceIds?: string[];
   /** Only the first this many tasks. */
   limit?: number;
+  /** Folder of local clones for repository tasks: DIR/owner/name, DIR/owner__name or DIR/name. */
+  reposDir?: string;
   prompts?: PromptOverrides;
   episode?: Omit<
     EpisodeOptions,
@@ -93,6 +96,16 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     tasks = tasks.filter((t) => wanted.has(t.instance_id));
   }
   if (options.limit !== undefined) tasks = tasks.slice(0, options.limit);
+  if (tasks.length === 0)
+    throw new InputError("no tasks to run (check --instance / --limit)", { file: options.tasksFile });
+  // a repository task needs a local clone: say so before anything runs, not when its turn comes
+  const missing = tasks.filter((t) => t.files === undefined && !cloneOf(t, options));
+  if (missing.length) {
+    throw new InputError(
+      `${missing.length} task(s) carry no inline files and have no local clone (e.g. ${missing[0]?.instance_id} of ${missing[0]?.repo || "?"}); give --repos DIR (clones as DIR/owner/name, DIR/owner__name or DIR/name) or --repo-path CLONE`,
+      { file: options.tasksFile },
+    );
+  }
   const templates = loadPromptTemplates(options.prompts);
   const provider =
     typeof options.model === "string"
@@ -122,6 +135,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     config: {
       concurrency,
       instance_ids: options.instanceIds ?? null,
+      repos_dir: options.reposDir ?? null,
       validate: options.validate ?? null,
       limit: options.limit ?? null,
       prompts: templates.sources,
@@ -188,7 +202,11 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const baseOf = (task: Task) => {
     let base = bases.get(task.instance_id);
     if (!base) {
-      base = prepareBase(task, { ...options.episode?.prepare, root: workRoot });
+      base = prepareBase(task, {
+        ...options.episode?.prepare,
+        repoPath: cloneOf(task, options),
+        root: workRoot,
+      });
       bases.set(task.instance_id, base);
     }
     return base;
@@ -317,6 +335,18 @@ async function validateTrajectory(
       report: { ...report, ...(logPath ? { log_path: logPath } : {}) },
     },
   });
+}
+
+/** The local clone a repository task is checked out of: from `reposDir`, else `--repo-path`. */
+function cloneOf(task: Task, options: CollectOptions): string | undefined {
+  if (options.reposDir && task.repo) {
+    const [owner, name] = task.repo.split("/");
+    const found = [task.repo, `${owner}__${name}`, name ?? task.repo]
+      .map((p) => join(options.reposDir as string, p))
+      .find((p) => existsSync(p));
+    if (found) return found;
+  }
+  return options.episode?.prepare?.repoPath;
 }
 
 function safeFileName(name: string): string {

@@ -36,6 +36,7 @@ interface CollectCommandOptions {
   instance?: string[];
   limit?: string;
   repoPath?: string;
+  repos?: string;
   unsafeNoSandbox?: boolean;
   quiet?: boolean;
   validate?: boolean;
@@ -139,7 +140,11 @@ export function registerCollect(program: Command): void {
     .option("--continue-prompt <file>", "the nudge sent after a reply without a tool call")
     .option("--instance <id...>", "only these instance ids")
     .option("--limit <n>", "only the first N tasks")
-    .option("--repo-path <dir>", "local clone of the tasks' repository (for tasks without inline files)")
+    .option(
+      "--repos <dir>",
+      "local clones of the tasks' repositories: DIR/owner/name, DIR/owner__name or DIR/name",
+    )
+    .option("--repo-path <dir>", "one local clone used for every task without inline files")
     .option("--validate", "run each episode's patch against the task's tests right away (resolved-so-far)")
     .option("--test-timeout <s>", "time limit of a task's tests with --validate (seconds)", "300")
     .option("--test-command <cmd>", "test command for tasks that carry none (with --validate)")
@@ -192,6 +197,7 @@ export function registerCollect(program: Command): void {
         seed: number(options.seed, "--seed", { integer: true, min: 0 }),
         instanceIds: options.instance,
         limit: number(options.limit, "--limit", { integer: true, min: 1 }),
+        reposDir: options.repos,
         prompts: {
           system: options.systemPrompt,
           task: options.taskPrompt,
