@@ -25,6 +25,7 @@ export { type MethodCheckResult, methodCheck } from "./demo/method-check.js";
 export { type DemoOptions, type DemoResult, runDemo, type StageResult } from "./demo/run.js";
 export { EXIT, InputError } from "./errors.js";
 export * from "./eval/index.js";
+export * from "./export/index.js";
 export {
   detectImporter,
   IMPORT_FORMATS,
@@ -68,6 +69,7 @@ export {
   type Sampling,
   type TokenUsage,
 } from "./providers/types.js";
+export * from "./render/index.js";
 export {
   bwrapAvailable,
   DEFAULT_LIMITS,
@@ -118,6 +120,7 @@ export { loadTasks } from "./tasks/load.js";
 export type { ToolObservation } from "./tools/observation.js";
 export { CODEACT_TOOLS } from "./tools/schemas.js";
 export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
+export * from "./train/index.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export * from "./tree/index.js";

@@ -55,6 +55,17 @@ function result(assistant: Message, content: string): Message {
   return { role: "tool", tool_call_id: id, content } as Message;
 }
 
+/** Short tool schemas, for training tests where sequence length is the cost (151k-token vocabulary). */
+const fn = (name: string, properties: Record<string, unknown>) => ({
+  type: "function" as const,
+  function: { name, description: name.replace(/_/g, " "), parameters: { type: "object", properties } },
+});
+export const COMPACT_TOOLS = [
+  fn("execute_bash", { command: { type: "string" } }),
+  fn("str_replace_editor", { command: { type: "string" }, path: { type: "string" } }),
+  fn("finish", { message: { type: "string" } }),
+];
+
 export type Variant = "fix" | "fix-verbose" | "give-up" | "loop";
 
 /** One episode on a task; `longObservation` adds a test run that prints thousands of lines. */
@@ -63,8 +74,10 @@ export function episode(
   variant: Variant,
   sample: number,
   longObservation = false,
+  compact = false,
 ): Trajectory {
-  const source = task.files["main.py"] ?? Object.values(task.files)[0] ?? "";
+  const full = task.files["main.py"] ?? Object.values(task.files)[0] ?? "";
+  const source = compact ? full.split("\n").slice(0, 6).join("\n") : full;
   const messages: Message[] = [
     { role: "system", content: SYSTEM } as Message,
     {
@@ -123,7 +136,7 @@ export function episode(
       sampling: { temperature: 0.7 },
       sample_index: sample,
     },
-    tools: CODEACT_TOOLS,
+    tools: compact ? COMPACT_TOOLS : CODEACT_TOOLS,
     messages,
     patch: resolved ? `--- a/main.py\n+++ b/main.py\n@@\n-${target}\n+${target}  # fixed\n` : "",
     outcome: { resolved, exit_reason: variant === "loop" ? "max_turns" : "finished" },
@@ -131,10 +144,15 @@ export function episode(
 }
 
 /** Four episodes per task (two resolved, two failed) on the first `count` tasks. */
-export function fixtureTrajectories(count: number, options: { longFirst?: boolean } = {}): Trajectory[] {
+export function fixtureTrajectories(
+  count: number,
+  options: { longFirst?: boolean; compact?: boolean } = {},
+): Trajectory[] {
   const variants: Variant[] = ["fix", "fix-verbose", "give-up", "loop"];
   return hefTasks(count).flatMap((task, t) =>
-    variants.map((v, i) => episode(task, v, i, options.longFirst === true && t === 0 && v === "fix")),
+    variants.map((v, i) =>
+      episode(task, v, i, options.longFirst === true && t === 0 && v === "fix", options.compact === true),
+    ),
   );
 }
 
