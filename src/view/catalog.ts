@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 import { InputError } from "../errors.js";
 import { analyseTask } from "../pairs/analyse.js";
 import type { Pair } from "../schema/pair.js";
@@ -9,6 +10,12 @@ import { discoverFiles, type IgnoredFile, type ViewFile } from "./discover.js";
 import { indexJsonl, parseJsonLine, type RecordLocation, readRecordAt } from "./line-index.js";
 import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
 import { normalizeTree, type ViewTree } from "./trees.js";
+
+/** A run without `run_id` is named by its file, relative to the working folder when inside it. */
+function runLabel(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
 
 /** Above this many judged trajectories a task's tree is not built on request (`sealign tree` is for that). */
 export const MAX_BUILT_TREE_TRAJECTORIES = 2000;
@@ -111,7 +118,7 @@ export class Catalog {
   }
 
   private addTrajectory(trajectory: Trajectory, location: Located): void {
-    const summary = summarizeTrajectory(trajectory, this.files[location.file]!.path);
+    const summary = summarizeTrajectory(trajectory, runLabel(this.files[location.file]!.path));
     const existing = this.trajectoryIndex.get(trajectory.id);
     if (existing === undefined) {
       this.trajectoryIndex.set(trajectory.id, this.trajectories.length);
