@@ -287,6 +287,74 @@ describe("viewer in chromium", () => {
     await poll(() => page.locator(".tree-svg .node").count()).toBe(1500);
   });
 
+  it("the client renders garbage safely: malformed arguments, markup in content, odd parts", async () => {
+    await go(page, "#/");
+    // A string, not a function: vitest would rewrite a function's import() for Node.
+    const script = String.raw`(async () => {
+      const conv = await import("/static/conversation.js");
+      const diff = await import("/static/diff.js");
+      const dom = await import("/static/dom.js");
+      const el = conv.renderConversation([
+        {
+          role: "user",
+          content: [{ type: "text", text: "<script>window.pwned = 1</script>hi" }, { type: "image_url" }],
+        },
+        {
+          role: "assistant",
+          content: null,
+          reasoning_content: "thinking <b>hard</b>",
+          tool_calls: [
+            { id: "c1", type: "function", function: { name: "execute_bash", arguments: '{"command": "ls' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "c1", content: null },
+        { role: "assistant", content: "" },
+      ]);
+      document.body.append(el);
+      const js = diff.renderDiff(
+        "diff --git a/x.js b/x.js\n--- a/x.js\n+++ b/x.js\n@@ -1 +1 @@\n-var a = 1;\n+const a = 2; // two\n",
+      );
+      const txt = diff.renderDiff("diff --git a/notes.txt b/notes.txt\n+const a = 2;\n");
+      const out = {
+        text: el.innerText,
+        scripts: el.querySelectorAll("script, b").length,
+        pwned: "pwned" in window,
+        warn: el.querySelector(".call .warn")?.textContent,
+        kw: [...js.querySelectorAll(".tok-kw")].map((x) => x.textContent),
+        com: js.querySelector(".tok-com")?.textContent,
+        plainTokens: txt.querySelectorAll("[class^=tok-]").length,
+        contrast: dom.contrast(
+          'edit {"path":"/a/b/c/d/e/f/g/h","new":"x = 1"}',
+          'edit {"path":"/a/b/c/d/e/f/g/h","new":"x = 2"}',
+        ),
+      };
+      el.remove();
+      return out;
+    })()`;
+    const result = (await page.evaluate(script)) as {
+      text: string;
+      scripts: number;
+      pwned: boolean;
+      warn: string | undefined;
+      kw: string[];
+      com: string | undefined;
+      plainTokens: number;
+      contrast: [string, string];
+    };
+    expect(result.scripts).toBe(0);
+    expect(result.pwned).toBe(false);
+    expect(result.text).toContain("<script>window.pwned = 1</script>hi");
+    expect(result.text).toContain("thinking <b>hard</b>");
+    expect(result.warn).toBe("arguments are not a JSON object:");
+    expect(result.text).toContain('{"command": "ls');
+    expect(result.text).toContain("(empty message)");
+    expect(result.kw).toEqual(["var", "const"]);
+    expect(result.com).toBe("// two");
+    expect(result.plainTokens).toBe(0);
+    expect(result.contrast[0]).toMatch(/^edit …/);
+    expect(result.contrast[0].endsWith('x = 1"}')).toBe(true);
+  });
+
   it("unknown ids and routes show an error, not a blank page", async () => {
     await go(page, "#/trajectory/nope");
     expect(await page.locator(".error").innerText()).toContain("no trajectory nope");
