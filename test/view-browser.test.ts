@@ -391,5 +391,16 @@ describe("sealign view (CLI)", () => {
     });
     expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
     expect(err).toMatch(/missing: no such file or folder/);
+
+    // A port already taken (the test server's) is bad input too, with a way out.
+    const busy = spawn(process.execPath, [CLI, "view", run, "--port", String(server.port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let busyErr = "";
+    busy.stderr.on("data", (d) => {
+      busyErr += d;
+    });
+    expect(await new Promise((resolve) => busy.on("exit", resolve))).toBe(2);
+    expect(busyErr).toContain(`port ${server.port} is in use`);
   });
 });
