@@ -176,6 +176,13 @@ describe("viewer in chromium", () => {
     expect(facts).toMatch(/finished/);
     expect(facts).toContain("sealign-7b");
     expect(await page.locator(".msg.assistant").count()).toBe(5);
+    expect(await page.locator("#step-strip .chip").allInnerTexts()).toEqual([
+      "1 str_replace_editor",
+      "2 execute_bash",
+      "3 str_replace_editor",
+      "4 execute_bash",
+      "5 finish",
+    ]);
     expect(await page.locator(".call-name").allInnerTexts()).toEqual([
       "⚙ str_replace_editor",
       "⚙ execute_bash",

@@ -1,5 +1,5 @@
 import { countBars, rateBars, short } from "./charts.js";
-import { renderAction, renderConversation } from "./conversation.js";
+import { renderAction, renderConversation, stepStrip } from "./conversation.js";
 import { renderDiff } from "./diff.js";
 import { api, contrast, enc, h, link, outcomeBadge, pct } from "./dom.js";
 import { treeView } from "./tree.js";
@@ -465,7 +465,8 @@ async function trajectoryPage(id) {
         h("pre", { class: "pre" }, JSON.stringify(t.tools, null, 2)),
       ),
     );
-  page.append(h("h2", null, "Conversation"), renderConversation(t.messages));
+  const conversation = renderConversation(t.messages);
+  page.append(h("h2", null, "Conversation"), stepStrip(t.messages, conversation), conversation);
   page.append(h("h2", null, "Final patch"));
   if (t.patch === null) page.append(h("p", { class: "muted" }, "unknown (the source did not record one)"));
   else if (t.patch.trim() === "")

@@ -94,7 +94,7 @@ export function renderConversation(messages, options = {}) {
       list.append(
         h(
           "div",
-          { class: "msg assistant" },
+          { class: "msg assistant", "data-step": step },
           h("div", { class: "role" }, `step ${step} · assistant`),
           renderAction(message),
         ),
@@ -121,4 +121,34 @@ export function renderConversation(messages, options = {}) {
     }
   }
   return list;
+}
+
+/**
+ * A strip of the steps (tool names), each jumping to its step: long trajectories have dozens.
+ * @param {any[]} messages
+ * @param {HTMLElement} conversation what renderConversation returned
+ */
+export function stepStrip(messages, conversation) {
+  let step = 0;
+  const chips = [];
+  for (const message of messages) {
+    if (message.role !== "assistant") continue;
+    step++;
+    const n = step;
+    const tools = (message.tool_calls ?? []).map((c) => c.function?.name ?? "?");
+    chips.push(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "chip",
+          title: `step ${n}`,
+          onclick: () =>
+            conversation.querySelector(`[data-step="${n}"]`)?.scrollIntoView({ behavior: "smooth" }),
+        },
+        `${n} ${tools.join("+") || "text"}`,
+      ),
+    );
+  }
+  return h("div", { class: "steps", id: "step-strip" }, chips);
 }
