@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:net";
 import { homedir } from "node:os";
@@ -8,8 +9,9 @@ import { runEpisode } from "../src/agent/episode.js";
 import { pidsParent } from "../src/sandbox/pids.js";
 import type { Trajectory } from "../src/schema/trajectory.js";
 import { parseTask } from "../src/schema/validate.js";
+import { callMessage, startScriptedServer, toolCall } from "./doubles/scripted-openai-server.js";
 import { bash, ScriptedProvider, turn } from "./doubles/scripted-provider.js";
-import { tempDir } from "./helpers/paths.js";
+import { CLI, tempDir } from "./helpers/paths.js";
 
 const task = parseTask({
   instance_id: "sandbox-probe",
@@ -134,4 +136,65 @@ describe("sandbox guarantees inside an episode", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(t.outcome.exit_reason).toBe("time_limit");
   }, 30_000);
+});
+
+describe("without bubblewrap", () => {
+  it("collect refuses to run agent commands unless --unsafe-no-sandbox is given", async () => {
+    // a PATH with everything collect needs except bwrap
+    const bin = tempDir("sealign-nobwrap-");
+    for (const tool of ["git", "sh", "bash", "prlimit", "python3", "cat", "ls", "rm", "mkdir", "env"]) {
+      const found = execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
+      if (found) symlinkSync(found, join(bin, tool));
+    }
+    const dir = tempDir();
+    const tasksFile = join(dir, "tasks.json");
+    writeFileSync(
+      tasksFile,
+      JSON.stringify([{ instance_id: "t1", problem_statement: "p", files: { "a.py": "print(1)\n" } }]),
+    );
+    const server = await startScriptedServer((body) => ({
+      message: callMessage(
+        (body.messages as unknown[]).length > 2
+          ? toolCall("finish", { message: "ok" })
+          : toolCall("execute_bash", { command: "pwd" }),
+      ),
+    }));
+    try {
+      // asynchronous: the scripted server answering the child lives in this process
+      const run = (extra: string[]) =>
+        new Promise<{ status: number | null; stderr: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            [
+              CLI,
+              "collect",
+              "--tasks",
+              tasksFile,
+              "--model",
+              "openai:m",
+              "--base-url",
+              server.baseUrl,
+              "--quiet",
+              "-o",
+              tempDir(),
+              ...extra,
+            ],
+            { env: { PATH: bin, HOME: process.env.HOME ?? "/root" }, stdio: ["ignore", "ignore", "pipe"] },
+          );
+          let stderr = "";
+          child.stderr.on("data", (d) => {
+            stderr += d;
+          });
+          child.on("exit", (status) => resolve({ status, stderr }));
+        });
+      const refused = await run([]);
+      expect(refused.status, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/bubblewrap \(bwrap\) is not installed.*--unsafe-no-sandbox/);
+      const unsafe = await run(["--unsafe-no-sandbox"]);
+      expect(unsafe.status, unsafe.stderr).toBe(0);
+      expect(unsafe.stderr).toMatch(/finished 1/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
