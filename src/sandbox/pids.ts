@@ -49,11 +49,11 @@ export class PidsCgroup {
     }
   }
 
-  /** Kill every process in the cgroup (repeatedly, as a fork bomb keeps forking) and remove it. */
-  destroy(): void {
+  /** SIGKILL every process in the cgroup, repeatedly (a fork bomb keeps forking). */
+  killAll(): void {
     for (let round = 0; round < 200; round++) {
       const pids = this.pids();
-      if (pids.length === 0) break;
+      if (pids.length === 0) return;
       for (const pid of pids) {
         try {
           process.kill(pid, "SIGKILL");
@@ -62,13 +62,22 @@ export class PidsCgroup {
         }
       }
     }
-    for (let attempt = 0; attempt < 50; attempt++) {
+  }
+
+  /**
+   * Kill everything in the cgroup and remove it. Removal waits (asynchronously, so that Node
+   * can reap its own killed children meanwhile) until the last process is gone.
+   */
+  async destroy(): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      this.killAll();
       try {
         rmdirSync(this.path);
         return;
-      } catch {
-        // busy while the last killed processes are reaped: retry shortly
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        // EBUSY while killed processes are not yet reaped: retry shortly
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }
   }

@@ -187,10 +187,10 @@ export class PersistentShell {
         [...descendants(this.child.pid as number).map((p) => p.pid), this.child.pid as number],
         "SIGKILL",
       );
-      this.cgroup?.destroy();
+      this.cgroup?.killAll();
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     }
-    this.cgroup?.destroy();
+    await this.cgroup?.destroy();
   }
 
   /** The bash process (host pid) under bwrap/prlimit, whose children are the running commands. */

@@ -125,7 +125,8 @@ export async function cloneWorkspace(
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(join(parent, `${safeName(options.name ?? "ws")}-`));
   await rm(dir, { recursive: true });
-  await git(parent, ["clone", "-q", "--local", base.dir, dir]);
+  // --no-checkout: the files are written once, by the checkout of the base below
+  await git(parent, ["clone", "-q", "--local", "--no-checkout", base.dir, dir]);
   await git(dir, ["checkout", "-q", "--detach", base.baseCommit]);
   return dir;
 }
