@@ -84,6 +84,26 @@ describe("sealign export", () => {
     ).toBe(true);
     expect(readFileSync(join(dir, "sft-short.card.md"), "utf8")).toMatch(/1 fit after shortening/);
     expect(cutMarker(5)).toContain("5 tokens cut");
+
+    // DPO: the pair whose prompt holds that observation is kept (TRL would drop it: its prompt alone
+    // is over the limit), with the prompt's observations cut.
+    const dpo = await exportDpo([pairsPath], {
+      format: "trl",
+      out: join(dir, "dpo-short.jsonl"),
+      maxLength: 4096,
+    });
+    const unlimited = await exportDpo([pairsPath], { format: "trl", out: join(dir, "dpo-full.jsonl") });
+    expect(unlimited.card.tokens.prompt!.max).toBeGreaterThan(4096);
+    expect(dpo.card.counts.exported).toBe(6);
+    expect(dpo.card.max_length.dropped).toBe(0);
+    expect(dpo.card.max_length.shortened).toBe(1);
+    // The trajectory-level pair carries the long observation in its completion, which is not cut:
+    // the card names it as truncated by the trainer.
+    expect(dpo.card.max_length.truncated).toBe(1);
+    expect(dpo.card.max_length.affected_ids).toEqual(["humanevalfix-python-0#t0"]);
+    expect(readFileSync(join(dir, "dpo-short.card.md"), "utf8")).toMatch(
+      /1 fit after shortening \d+ observations/,
+    );
   });
 
   it("max_length too small even after cutting: SFT reports the truncation, DPO drops and names the pair", async () => {

@@ -48,11 +48,12 @@ describe("sealign train on the tiny Qwen3 (CPU)", () => {
         device: "cpu",
         sft: {
           dataset: "data/sft.jsonl",
-          args: { max_steps: 3, learning_rate: 1e-3, per_device_train_batch_size: 1 },
+          args: { max_steps: 2, learning_rate: 1e-3, per_device_train_batch_size: 1 },
         },
+        // Step 1 logs the margin before any update (0: policy = reference); step 2 after one.
         dpo: {
           dataset: "data/dpo.jsonl",
-          args: { max_steps: 4, learning_rate: 1e-3, per_device_train_batch_size: 2, beta: 0.1 },
+          args: { max_steps: 2, learning_rate: 1e-3, per_device_train_batch_size: 1, beta: 0.1 },
         },
         gguf: { out_type: "f32" },
       }),
@@ -137,7 +138,7 @@ describe("sealign train on the tiny Qwen3 (CPU)", () => {
         save_steps: 1,
         sft: {
           dataset: "data/sft.jsonl",
-          args: { max_steps: 4, learning_rate: 1e-3, per_device_train_batch_size: 1 },
+          args: { max_steps: 3, learning_rate: 1e-3, per_device_train_batch_size: 1 },
         },
         gguf: { enabled: false },
       }),
