@@ -1,8 +1,10 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runSandboxed } from "../src/sandbox/bwrap.js";
+import { pidsParent } from "../src/sandbox/pids.js";
 import {
   type BaseWorkspace,
   cloneWorkspace,
@@ -75,4 +77,32 @@ describe("sandboxed workspaces", () => {
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
   });
+  it.runIf(pidsParent() !== null)(
+    "contains a fork bomb in a one-shot command and leaves no process behind",
+    async () => {
+      const { ws } = await fresh();
+      const bomb = await runSandboxed("b() { b | b & }; b; sleep 1; echo still-here", {
+        workspace: ws,
+        timeoutMs: 20_000,
+        maxProcesses: 48,
+      });
+      expect(bomb.output).toMatch(/Resource temporarily unavailable/);
+      expect(bomb.output).toContain("still-here");
+      // a daemon started by a command goes with the sandbox
+      const marker = `sealign-daemon-${process.pid}`;
+      await runSandboxed(
+        `setsid bash -c 'exec -a ${marker} sleep 300' >/dev/null 2>&1 < /dev/null & echo started`,
+        {
+          workspace: ws,
+          timeoutMs: 20_000,
+        },
+      );
+      const ps = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+      expect(ps).not.toContain(marker);
+      expect(readdirSync(pidsParent() as string).filter((d) => d.startsWith(`run-${process.pid}-`))).toEqual(
+        [],
+      );
+    },
+    60_000,
+  );
 });

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, sep } from "node:path";
 import { InputError } from "../errors.js";
+import { joinCgroupArgv, PidsCgroup } from "./pids.js";
 
 /** Resource limits applied to everything run in a sandbox. */
 export interface SandboxLimits {
@@ -41,6 +43,11 @@ export interface SandboxOptions {
   readOnlyPaths?: string[];
   /** Extra environment variables inside the sandbox. */
   env?: Record<string, string>;
+  /**
+   * Most processes alive at once in the sandbox (default 256), through a pids cgroup where the
+   * machine offers one (see pids.ts): contains fork bombs even as root.
+   */
+  maxProcesses?: number;
 }
 
 /** Where the workspace is mounted inside the sandbox unless told otherwise. */
@@ -191,7 +198,12 @@ export function runSandboxed(
   shellCommand: string,
   options: SandboxOptions & { timeoutMs: number; maxOutputBytes?: number },
 ): Promise<RunResult> {
-  const argv = sandboxArgv(["bash", "-c", shellCommand], options);
+  const inner = sandboxArgv(["bash", "-c", shellCommand], options);
+  const cgroup = PidsCgroup.create(
+    `run-${process.pid}-${randomBytes(6).toString("hex")}`,
+    options.maxProcesses ?? 256,
+  );
+  const argv = cgroup ? joinCgroupArgv(cgroup, inner) : inner;
   const started = Date.now();
   const maxOutput = options.maxOutputBytes ?? 16 * 1024 * 1024;
   return new Promise((resolvePromise, reject) => {
@@ -219,20 +231,26 @@ export function runSandboxed(
       } catch {
         child.kill("SIGKILL");
       }
+      // processes that left the process group (setsid) are still in the cgroup
+      cgroup?.killAll();
     }, options.timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
+      void cgroup?.destroy();
       reject(error);
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({
+      const result: RunResult = {
         output: Buffer.concat(chunks).toString("utf8"),
         exitCode: code,
         signal,
         timedOut,
         durationMs: Date.now() - started,
-      });
+      };
+      // background processes the command left behind go with the sandbox
+      if (cgroup) void cgroup.destroy().then(() => resolvePromise(result));
+      else resolvePromise(result);
     });
   });
 }

@@ -127,7 +127,7 @@ export function sweepStaleCgroups(): void {
   const parent = pidsParent();
   if (!parent) return;
   for (const name of readdirSync(parent)) {
-    const match = /^shell-(\d+)-/.exec(name);
+    const match = /^(?:shell|run)-(\d+)-/.exec(name);
     if (!match) continue;
     const owner = Number(match[1]);
     let alive = true;

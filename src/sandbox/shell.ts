@@ -8,8 +8,6 @@ import { descendants, signalAll } from "./proctree.js";
 
 /** Options of a persistent shell: the sandbox, plus a cap on its processes. */
 export interface ShellOptions extends SandboxOptions {
-  /** Most processes alive at once in the sandbox (pids cgroup); default 256. */
-  maxProcesses?: number;
   /** Output kept per command: the first and the last this many characters (default 1 MiB). */
   keepChars?: number;
 }
