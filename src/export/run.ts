@@ -285,7 +285,7 @@ export async function exportDpo(inputs: string[], options: ExportOptions): Promi
           const r = result;
           (options.previewWrite ?? ((t) => process.stdout.write(t)))(
             `=== pair ${previews}: ${pair.id} (${pair.kind}; prompt ${r.promptTokens}, chosen ${r.chosenTokens}, rejected ${r.rejectedTokens} tokens; ${r.status}) ===\n` +
-              `${previewDpo(setup.ctx.tokenizer, r.rendered, { color: options.previewColor ?? false })}\n`,
+              `${previewDpo(r.rendered, { color: options.previewColor ?? false })}\n`,
           );
         }
         tick(counts.exported);

@@ -1,5 +1,3 @@
-import type { ChatTokenizer } from "./tokenizer.js";
-
 /**
  * Human-readable views of what the trainer learns: trained tokens between ⟦ and ⟧ (green on a
  * terminal), masked tokens plain (dim on a terminal). Built from the tokens themselves, so a
@@ -47,14 +45,12 @@ export function tokenSummary(total: number, trained: number): string {
 
 /** Show a DPO example: the masked prompt, then the two trained completions. */
 export function previewDpo(
-  tokenizer: ChatTokenizer,
   parts: { promptText: string; chosenText: string; rejectedText: string },
   style: PreviewStyle,
 ): string {
   const dim = (s: string) => (style.color ? `\u001b[2m${s}\u001b[22m` : s);
   const mark = (s: string) =>
     style.color ? `\u001b[32m${OPEN}${s}${CLOSE}\u001b[39m` : `${OPEN}${s}${CLOSE}`;
-  void tokenizer;
   return [
     "--- prompt (masked) ---",
     dim(parts.promptText),

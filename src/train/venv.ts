@@ -68,18 +68,3 @@ export async function ensureTrainerVenv(options: EnsureVenvOptions = {}): Promis
   await writeFile(join(dir, STAMP), readFileSync(REQUIREMENTS_FILE, "utf8"));
   return venvPython();
 }
-
-/** Versions of the trainer's main packages, for provenance. */
-export async function trainerVersions(python = venvPython()): Promise<Record<string, string>> {
-  const lines: string[] = [];
-  await runChecked(
-    "reading the trainer's package versions",
-    python,
-    [
-      "-c",
-      "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in ['torch','trl','transformers','accelerate','datasets']}))",
-    ],
-    { onLine: (line, stream) => stream === "stdout" && lines.push(line) },
-  );
-  return JSON.parse(lines.at(-1) ?? "{}") as Record<string, string>;
-}
