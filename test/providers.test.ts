@@ -1,9 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEpisode } from "../src/agent/episode.js";
 import { createProvider, parseModelSpec, registerProvider } from "../src/providers/registry.js";
 import type { Task } from "../src/schema/task.js";
 import { loadTasks } from "../src/tasks/load.js";
-import { sharedData } from "./helpers/paths.js";
+import { sharedData, tempDir } from "./helpers/paths.js";
 import { ensureTinyModel } from "./helpers/tiny-model.js";
 
 describe("model SPECs and the provider registry", () => {
@@ -16,6 +18,9 @@ describe("model SPECs and the provider registry", () => {
     );
     await expect(createProvider("embedded:/nonexistent/model.gguf")).rejects.toThrow(/GGUF model not found/);
     await expect(createProvider("embedded:hf:justone.gguf")).rejects.toThrow(/hf:user\/repo\/file.gguf/);
+    const notGguf = join(tempDir(), "model.gguf");
+    writeFileSync(notGguf, "not a model");
+    await expect(createProvider(`embedded:${notGguf}`)).rejects.toThrow(/not a GGUF file/);
   });
 
   it("lets other modules register providers", async () => {

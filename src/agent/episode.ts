@@ -164,7 +164,15 @@ export async function runEpisodeTimed(
         exitDetail = options.signal?.aborted ? "aborted" : `wall-clock limit of ${wallClockMs} ms`;
         break;
       }
-      const contextNow = await estimateContext();
+      let contextNow: number;
+      try {
+        contextNow = await estimateContext();
+      } catch (error) {
+        // counting needs the model's tokenizer: a model that cannot load fails here first
+        exitReason = "model_error";
+        exitDetail = `counting tokens: ${(error as Error).message}`;
+        break;
+      }
       if (contextNow > contextTokens) {
         exitReason = "context";
         exitDetail = `${contextNow} tokens > budget ${contextTokens}`;

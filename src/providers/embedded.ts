@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism, homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -200,7 +200,10 @@ export class EmbeddedProvider implements ModelProvider {
 
   async close(): Promise<void> {
     if (!this.loaded) return;
-    const { context, model } = await this.loaded;
+    const loaded = await this.loaded.catch(() => null);
+    this.loaded = null;
+    if (!loaded) return; // it never loaded: nothing to free
+    const { context, model } = loaded;
     await context.dispose();
     await model.dispose();
     this.loaded = null;
@@ -313,6 +316,18 @@ export function toChatHistory(messages: Message[]): ChatHistoryItem[] {
   return history;
 }
 
+/** True when the file starts with the GGUF magic bytes. */
+function isGguf(path: string): boolean {
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString("latin1") === "GGUF";
+}
+
 /** Where `embedded:hf:...` models are cached (default ~/.cache/sealign/models). */
 export function modelCacheDir(options: ProviderOptions): string {
   return resolve(options.cacheDir ?? join(homedir(), ".cache", "sealign", "models"));
@@ -365,6 +380,11 @@ export async function createEmbeddedProvider(
     modelPath = resolve(rest);
     if (!existsSync(modelPath)) {
       throw new InputError(`GGUF model not found: ${modelPath} (embedded:PATH needs a local .gguf file)`, {
+        field: "--model",
+      });
+    }
+    if (!isGguf(modelPath)) {
+      throw new InputError(`not a GGUF file (no "GGUF" magic at its start): ${modelPath}`, {
         field: "--model",
       });
     }
