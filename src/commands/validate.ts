@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
@@ -38,7 +39,12 @@ export function registerValidate(program: Command): void {
         .choices(["auto", "trajectories", "predictions"])
         .default("auto"),
     )
-    .option("-j, --workers <n>", "validations run in parallel", positiveNumber("--workers"), 1)
+    .option(
+      "-j, --workers <n>",
+      "validations run in parallel (default: the cores, at most 4)",
+      positiveNumber("--workers"),
+      Math.min(4, availableParallelism()),
+    )
     .option("--timeout <seconds>", "time limit of one test run", positiveNumber("--timeout"), 300)
     .addOption(
       new Option("--parser <parser>", "test-log parser").choices(["auto", ...PARSERS]).default("auto"),
