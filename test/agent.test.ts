@@ -205,4 +205,25 @@ describe("episodes driven by a scripted OpenAI-compatible server (test double)",
     expect(t.outcome.exit_reason).toBe("context");
     expect(t.usage.turns).toBe(1);
   });
+  it("fills in what some servers leave out of tool calls (id, type, string arguments) and records it", async () => {
+    const replies = [
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ function: { name: "think", arguments: { thought: "hm" } } }],
+      },
+      callMessage(toolCall("finish", { message: "ok" })),
+    ];
+    const { provider } = await providerFor((_b, n) => ({ message: replies[n] }));
+    const t = await runEpisode(tasks[0] as Task, provider);
+    expect(t.outcome.exit_reason).toBe("finished");
+    expect(t.usage.tool_errors).toBe(0);
+    const first = t.messages.find((m) => m.role === "assistant");
+    expect(first && "tool_calls" in first ? first.tool_calls?.[0] : null).toEqual({
+      id: "call_0_0",
+      type: "function",
+      function: { name: "think", arguments: '{"thought":"hm"}' },
+    });
+    expect((t.metadata.requests as { repairs?: string[] }[])[0]?.repairs).toHaveLength(2);
+  });
 });

@@ -88,13 +88,17 @@ export class OpenAIProvider implements ModelProvider {
       throw new ModelError(`model server returned no choices: ${JSON.stringify(response).slice(0, 300)}`);
     }
     const raw = choice.message as unknown as Record<string, unknown>;
+    const repairs: string[] = [];
+    const toolCalls = Array.isArray(raw.tool_calls)
+      ? raw.tool_calls.map((call, i) => normaliseToolCall(call, `call_${context.turn}_${i}`, repairs))
+      : [];
     const parsed = AssistantMessageSchema.safeParse({
       role: "assistant",
       content: raw.content ?? null,
       ...(typeof raw.reasoning_content === "string" && raw.reasoning_content
         ? { reasoning_content: raw.reasoning_content }
         : {}),
-      ...(Array.isArray(raw.tool_calls) && raw.tool_calls.length ? { tool_calls: raw.tool_calls } : {}),
+      ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
     });
     if (!parsed.success) {
       throw new ModelError(`model server returned a malformed message: ${JSON.stringify(raw).slice(0, 300)}`);
@@ -111,7 +115,12 @@ export class OpenAIProvider implements ModelProvider {
     return {
       message,
       usage: this.usage(response, request.messages, request.tools, message),
-      request: { ...recorded, finish_reason: choice.finish_reason, response_model: response.model },
+      request: {
+        ...recorded,
+        finish_reason: choice.finish_reason,
+        response_model: response.model,
+        ...(repairs.length ? { repairs } : {}),
+      },
     };
   }
 
@@ -138,6 +147,27 @@ export class OpenAIProvider implements ModelProvider {
    * otherwise, so that the context budget uses the server's own prompt counts instead.
    */
   readonly countTokens?: (messages: Message[], tools: CompletionRequest["tools"]) => number;
+}
+
+/**
+ * Servers differ in small ways: some leave out a tool call's `id` or `type`, some send
+ * `arguments` as an object. Those are filled in (and listed in `repairs`, recorded with the
+ * request) so that tool results can answer the call; the arguments' content is kept as sent.
+ */
+function normaliseToolCall(call: unknown, fallbackId: string, repairs: string[]): unknown {
+  if (call === null || typeof call !== "object") return call;
+  const c = call as { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } };
+  const out: Record<string, unknown> = { ...c };
+  if (typeof c.id !== "string" || !c.id) {
+    out.id = fallbackId;
+    repairs.push(`tool call without id: given ${fallbackId}`);
+  }
+  if (c.type === undefined) out.type = "function";
+  if (c.function && typeof c.function.arguments === "object" && c.function.arguments !== null) {
+    out.function = { ...c.function, arguments: JSON.stringify(c.function.arguments) };
+    repairs.push(`arguments of ${String(c.function.name)} sent as an object: serialised`);
+  }
+  return out;
 }
 
 /** `openai:MODEL`: base URL and key from options, else OPENAI_BASE_URL / OPENAI_API_KEY. */
