@@ -41,7 +41,7 @@ export function registerValidate(program: Command): void {
     )
     .option(
       "-j, --workers <n>",
-      "validations run in parallel (default: the cores, at most 4)",
+      "validations run in parallel (the cores, at most 4, unless given)",
       positiveNumber("--workers"),
       Math.min(4, availableParallelism()),
     )
