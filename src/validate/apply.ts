@@ -25,7 +25,10 @@ function attempts(patchFile: string): Attempt[] {
       method: "git apply --reject",
       argv: ["git", "apply", "--verbose", "--reject", "--whitespace=nowarn", patchFile],
     },
-    { method: "patch --fuzz=5", argv: ["patch", "--batch", "--fuzz=5", "-p1", "-i", patchFile] },
+    {
+      method: "patch --fuzz=5",
+      argv: ["patch", "--batch", "--fuzz=5", "--no-backup-if-mismatch", "-p1", "-i", patchFile],
+    },
   ];
 }
 

@@ -9,7 +9,7 @@ import { normalisePatch } from "./normalise.js";
 import type { ValidationReport } from "./validate-one.js";
 
 /** Bump when a change to validation could change a verdict: old entries are then ignored. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 /** The default cache folder: $SEALIGN_CACHE_DIR, else $XDG_CACHE_HOME/sealign/validate, else ~/.cache. */
 export function defaultCacheDir(): string {
