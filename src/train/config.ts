@@ -61,7 +61,7 @@ export const TrainConfigSchema = z
   });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+const HUB_ID = /^[A-Za-z0-9][\w-]*(\.[\w-]+)*\/[A-Za-z0-9][\w.-]*$/;
 
 /** Read, validate and resolve a train.yaml (paths become absolute). */
 export function loadTrainConfig(path: string): TrainConfig {
