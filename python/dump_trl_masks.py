@@ -23,6 +23,9 @@ def main() -> None:
     parser.add_argument("--dpo")
     parser.add_argument("--max-length", type=int, default=None)
     parser.add_argument("--out", required=True)
+    # A second model folder (e.g. the same weights with another family's chat template) and its SFT export.
+    parser.add_argument("--alt-model")
+    parser.add_argument("--alt-sft")
     args = parser.parse_args()
 
     tokenizer = AutoTokenizer.from_pretrained(args.model)
@@ -41,6 +44,18 @@ def main() -> None:
             rows = trainer.train_dataset
             out["sft"] = [
                 {"input_ids": r["input_ids"], "mask": [0 if l == -100 else 1 for l in r["labels"]]} for r in rows
+            ]
+        if args.alt_model and args.alt_sft:
+            alt_tokenizer = AutoTokenizer.from_pretrained(args.alt_model)
+            trainer = SFTTrainer(
+                model=model,
+                args=SFTConfig(assistant_only_loss=True, **common),
+                train_dataset=load_dataset("json", data_files=args.alt_sft, split="train"),
+                processing_class=alt_tokenizer,
+            )
+            out["alt_sft"] = [
+                {"input_ids": r["input_ids"], "mask": [0 if l == -100 else 1 for l in r["labels"]]}
+                for r in trainer.train_dataset
             ]
         if args.dpo:
             data = load_dataset("json", data_files=args.dpo, split="train")

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exportDpo, exportSft } from "../src/export/run.js";
 import { loadRenderSetup } from "../src/export/setup.js";
 import { renderSft } from "../src/render/conversation.js";
+import { trlTemplate } from "../src/render/template.js";
 import { pythonFile } from "../src/train/paths.js";
 import { runChecked } from "../src/train/process.js";
 import { ensureTrainerVenv } from "../src/train/venv.js";
@@ -20,11 +21,14 @@ describe("token-exact masks against TRL", () => {
   let dir: string;
   let hfDir: string;
   let sftOut: string;
+  let altDir: string;
+  let altOut: string;
   let dpoOut: string;
   let sftCard: Awaited<ReturnType<typeof exportSft>>["card"];
   let dpoCard: Awaited<ReturnType<typeof exportDpo>>["card"];
   let trl: {
     sft: { input_ids: number[]; mask: number[] }[];
+    alt_sft: { input_ids: number[]; mask: number[] }[];
     dpo: { prompt_ids: number[]; chosen_ids: number[]; rejected_ids: number[] }[];
   };
   // One Python run for both trainers: importing TRL costs most of the time.
@@ -44,6 +48,15 @@ describe("token-exact masks against TRL", () => {
     dpoOut = join(dir, "dpo.jsonl");
     const pairsPath = writeJsonl(join(dir, "pairs.jsonl"), fixturePairs(trajectories.slice(0, 12)));
     dpoCard = (await exportDpo([pairsPath], { format: "trl", out: dpoOut, model: hfDir })).card;
+    // The Qwen2.5 family: the same weights and tokenizer with TRL's Qwen2.5 chat template (read
+    // from the installed TRL), so both families' training templates are checked.
+    altDir = join(dir, "qwen25");
+    mkdirSync(altDir);
+    for (const f of readdirSync(hfDir))
+      if (f !== "chat_template.jinja") symlinkSync(join(hfDir, f), join(altDir, f));
+    writeFileSync(join(altDir, "chat_template.jinja"), trlTemplate("qwen2_5").text);
+    altOut = join(dir, "sft-qwen25.jsonl");
+    await exportSft([join(dir, "traj.jsonl")], { format: "trl", out: altOut, model: altDir });
     const dump = join(dir, "trl.json");
     await runChecked("dump_trl_masks", python, [
       pythonFile("dump_trl_masks.py"),
@@ -53,6 +66,10 @@ describe("token-exact masks against TRL", () => {
       sftOut,
       "--dpo",
       dpoOut,
+      "--alt-model",
+      altDir,
+      "--alt-sft",
+      altOut,
       "--out",
       dump,
     ]);
@@ -79,6 +96,21 @@ describe("token-exact masks against TRL", () => {
     const trained = trl.sft.reduce((a, r) => a + r.mask.filter((m) => m === 1).length, 0);
     const total = trl.sft.reduce((a, r) => a + r.mask.length, 0);
     expect(sftCard.tokens.trained_share).toBeCloseTo(trained / total, 10);
+  });
+
+  it("SFT with the Qwen2.5 family's template: TRL's qwen2_5_training, same mask as TRL", () => {
+    const setup = loadRenderSetup({ model: altDir });
+    expect(setup.provenance.sft_template).toBe("trl:qwen2_5_training.jinja");
+    const rows = readFileSync(altOut, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { messages: never[]; tools: string });
+    expect(trl.alt_sft.length).toBe(rows.length);
+    rows.forEach((row, i) => {
+      const ours = renderSft(setup.ctx, row.messages, JSON.parse(row.tools) as unknown[]);
+      expect(ours.ids).toEqual(trl.alt_sft[i]!.input_ids);
+      expect(ours.mask).toEqual(trl.alt_sft[i]!.mask);
+    });
   });
 
   it("DPO: same prompt, chosen and rejected tokens as TRL's DPOTrainer", async () => {
