@@ -99,7 +99,9 @@ function wrap(raw: RawTokenizer, config: Record<string, unknown>, source: string
       const byteToChar: number[] = [];
       let unit = 0;
       for (const ch of text) {
-        const n = encoder.encode(ch).length;
+        // UTF-8 length from the code point (a lone surrogate becomes U+FFFD: 3 bytes, as TextEncoder does).
+        const cp = ch.codePointAt(0)!;
+        const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
         for (let k = 0; k < n; k++) byteToChar.push(unit);
         unit += ch.length;
       }
