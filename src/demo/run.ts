@@ -274,6 +274,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const check = methodCheck(trajectories, pairs);
 
   await stage("export", async () => {
+    // The exports are rendered token-exact with TRL's own chat templates, which come with the
+    // trainer environment: without it there is nothing true to render with.
+    const { trlChatTemplatesDir } = await import("../render/template.js");
+    if (trlChatTemplatesDir() === null)
+      return {
+        status: "skipped",
+        detail:
+          "the export renders with TRL's chat templates, which come with the trainer environment (run `bash scripts/setup-trainer.sh`, then rerun the demo)",
+      };
     await mkdir(exportDir, { recursive: true });
     const sft = await exportSft([scored], { format: "trl", out: join(exportDir, "sft.jsonl") });
     const dpo = await exportDpo([pairsFile], { format: "trl", out: join(exportDir, "dpo.jsonl") });
@@ -287,6 +296,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     "train",
     async () => {
       if (options.skipTrain) return { status: "skipped", detail: "--skip-train" };
+      if (!existsSync(join(exportDir, "sft.jsonl")) || !existsSync(join(exportDir, "dpo.jsonl")))
+        return { status: "skipped", detail: "no exported datasets to train on (export stage skipped)" };
       const { trainerVenvReady } = await import("../train/venv.js");
       if (!trainerVenvReady())
         return {
