@@ -35,8 +35,7 @@ async function time(fn) {
 
 const parseTimes = [];
 const importTimes = [];
-const parallelTimes = [];
-const workers = 2;
+
 let count = 0;
 const out = join(dataDir, "import-bench-out.jsonl");
 for (let run = 0; run < 3; run++) {
@@ -47,13 +46,8 @@ for (let run = 0; run < 3; run++) {
   );
   importTimes.push(
     await time(async () => {
-      const [result] = await importFiles([corpus], out, { from: "message-rows", workers: 1 });
+      const [result] = await importFiles([corpus], out, { from: "message-rows" });
       count = result.trajectories;
-    }),
-  );
-  parallelTimes.push(
-    await time(async () => {
-      await importFiles([corpus], out, { from: "message-rows", workers });
     }),
   );
   globalThis.gc?.();
@@ -68,10 +62,4 @@ console.log(
 console.log(
   `sealign import (detect, convert, validate, write): ${(mb / imp).toFixed(0)} MB/s, ${(count / imp).toFixed(0)} trajectories/s (median of 3: ${importTimes.map((t) => t.toFixed(1)).join(", ")} s)`,
 );
-const par = median(parallelTimes);
-console.log(
-  `sealign import, ${workers} worker threads: ${(mb / par).toFixed(0)} MB/s, ${(count / par).toFixed(0)} trajectories/s (median of 3: ${parallelTimes.map((t) => t.toFixed(1)).join(", ")} s)`,
-);
-console.log(
-  `import / raw parse time ratio: ${(imp / parse).toFixed(2)}x (1 thread), ${(par / parse).toFixed(2)}x (${workers} workers); speed-up from workers ${(imp / par).toFixed(2)}x`,
-);
+console.log(`import / raw parse time ratio: ${(imp / parse).toFixed(2)}x`);

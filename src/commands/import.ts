@@ -1,20 +1,11 @@
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
 import { IMPORT_FORMATS, type ImportFileResult, type ImportFormat, importFiles } from "../importers/index.js";
-import { defaultImportWorkers } from "../importers/parallel.js";
 
 interface ImportCommandOptions {
   from?: string;
   output: string;
   skipInvalid?: boolean;
-  workers?: number;
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`--workers: expected a whole number >= 1, got "${value}"`);
-  return n;
 }
 
 /** `sealign import FILE... [--from FORMAT] -o out.jsonl` */
@@ -28,11 +19,6 @@ export function registerImport(program: Command): void {
     .option("--from <format>", `input format, detected when left out (${IMPORT_FORMATS.join(", ")})`)
     .requiredOption("-o, --output <file>", "output trajectories (.jsonl), written atomically")
     .option("--skip-invalid", "skip bad records and report them instead of stopping at the first")
-    .option(
-      "--workers <n>",
-      "worker threads converting JSONL inputs (default: one per core)",
-      parsePositiveInt,
-    )
     .action(async (files: string[], options: ImportCommandOptions) => {
       if (options.from && !(IMPORT_FORMATS as readonly string[]).includes(options.from)) {
         throw new InputError(
@@ -42,7 +28,6 @@ export function registerImport(program: Command): void {
       const results = await importFiles(files, options.output, {
         from: options.from as ImportFormat | undefined,
         skipInvalid: options.skipInvalid,
-        workers: options.workers ?? defaultImportWorkers(),
       });
       for (const result of results) process.stderr.write(describeResult(result));
       const total = results.reduce((n, r) => n + r.trajectories, 0);

@@ -8,7 +8,6 @@ import { SkipLog } from "../trajectories/read.js";
 import { messageRowsImporter } from "./message-rows.js";
 import { miniSweAgentImporter } from "./mini-swe-agent.js";
 import { openhandsImporter } from "./openhands.js";
-import { importJsonlParallel } from "./parallel.js";
 import { predictionsImporter } from "./predictions.js";
 import { sealignImporter } from "./sealign.js";
 import { sweAgentImporter } from "./swe-agent.js";
@@ -140,27 +139,19 @@ async function* sourceRecords(
   }
 }
 
-/**
- * Import several files into one JSONL, atomically: on any error nothing is written. With
- * `workers > 1`, JSONL inputs are converted on worker threads (same output, same order).
- */
+/** Import several files into one JSONL, atomically: on any error nothing is written. */
 export async function importFiles(
   files: string[],
   output: string,
-  options: ImportOptions & { workers?: number },
+  options: ImportOptions,
 ): Promise<ImportFileResult[]> {
   const writer = new JsonlWriter(output);
   const results: ImportFileResult[] = [];
-  const workers = options.workers ?? 1;
   try {
     for (const file of files) {
       const result = newResult(file);
       results.push(result);
-      if (workers > 1 && recordFormatOf(file) === "jsonl") {
-        await importJsonlParallel(file, options, result, writer, workers);
-      } else {
-        for await (const trajectory of importFile(file, options, result)) await writer.write(trajectory);
-      }
+      for await (const trajectory of importFile(file, options, result)) await writer.write(trajectory);
     }
     await writer.commit();
     return results;

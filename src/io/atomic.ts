@@ -99,12 +99,6 @@ export class JsonlWriter {
     await this.writer.write(`${JSON.stringify(value)}\n`);
   }
 
-  /** Write already-serialised JSONL text holding `records` complete lines. */
-  async writeSerialized(jsonl: string, records: number): Promise<void> {
-    this.count += records;
-    await this.writer.write(jsonl);
-  }
-
   commit(): Promise<void> {
     return this.writer.commit();
   }
