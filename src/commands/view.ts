@@ -10,7 +10,7 @@ import { startViewServer } from "../view/server.js";
 export function registerView(program: Command): void {
   program
     .command("view")
-    .description("Serve a local, read-only web viewer over runs, trajectories, trees and critical pairs")
+    .description("serve a local, read-only web viewer over runs, trajectories, trees and critical pairs")
     .argument("<paths...>", "run folder(s) or trajectory / pair / tree / report files")
     .option("-p, --port <port>", "port on 127.0.0.1 (0 = any free port)", "8765")
     .option("--skip-invalid", "show the rest when some records are invalid (they are listed on the overview)")
