@@ -3,7 +3,7 @@ import { InputError } from "../errors.js";
 import type { SourceRecord } from "../io/records.js";
 import type { Message, Trajectory } from "../schema/trajectory.js";
 import { buildTrajectory, contentId } from "../trajectories/build.js";
-import { BASH_TOOL, sweAgentExitReason } from "./swe-agent.js";
+import { BASH_TOOL, bashCallMessage, sweAgentExitReason } from "./swe-agent.js";
 import { asObject, type ImportContext, type Importer } from "./types.js";
 
 /** Markers mini-swe-agent's prompts tell the model to print to submit. */
@@ -80,17 +80,7 @@ function convertMini(value: unknown, context: ImportContext): Trajectory {
       if (blocks.length === 1) {
         const id = `call_${index}`;
         lastCommand = blocks[0]!;
-        messages.push({
-          role: "assistant",
-          content,
-          tool_calls: [
-            {
-              id,
-              type: "function",
-              function: { name: "bash", arguments: JSON.stringify({ command: lastCommand }) },
-            },
-          ],
-        });
+        messages.push(bashCallMessage(content, id, lastCommand));
         pendingCall = id;
       } else {
         formatErrors++;

@@ -22,6 +22,17 @@ export const BASH_TOOL: Tool = {
   },
 };
 
+/** An assistant turn whose reply text carried one shell command, as a `bash` tool call. */
+export function bashCallMessage(content: string, id: string, command: string): Message {
+  return {
+    role: "assistant",
+    content,
+    tool_calls: [
+      { id, type: "function", function: { name: "bash", arguments: JSON.stringify({ command }) } },
+    ],
+  };
+}
+
 /**
  * SWE-agent `.traj`: `history` is the conversation the model saw (demonstrations included),
  * `trajectory` the steps, `info` the exit status, submission and model stats.
@@ -92,17 +103,7 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
       } else if (typeof m.action === "string" && m.action.trim()) {
         textActions++;
         const id = `call_${index}`;
-        messages.push({
-          role: "assistant",
-          content,
-          tool_calls: [
-            {
-              id,
-              type: "function",
-              function: { name: "bash", arguments: JSON.stringify({ command: m.action.replace(/\n$/, "") }) },
-            },
-          ],
-        });
+        messages.push(bashCallMessage(content, id, m.action.replace(/\n$/, "")));
         pendingCall = id;
       } else {
         messages.push({ role: "assistant", content: content || thought || "" });
