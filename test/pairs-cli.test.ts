@@ -121,6 +121,24 @@ describe("sealign tree and sealign pairs", () => {
     expect(critical).toEqual(decisionIds);
   });
 
+  it("writes the same trees with --order auto as with --order unsorted on interleaved input", () => {
+    // Regression: auto crashed with "tree node without trajectories" while trying sorted order.
+    const auto = join(dir, "trees-auto");
+    const unsorted = join(dir, "trees-unsorted");
+    const a = sealign("tree", tasksShuffled, "-o", auto, "--workers", "2", "--json");
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).input_order).toBe("unsorted");
+    expect(sealign("tree", tasksShuffled, "-o", unsorted, "--order", "unsorted", "--workers", "0").code).toBe(
+      0,
+    );
+    const files = readdirSync(unsorted).sort();
+    expect(files).toHaveLength(31);
+    expect(readdirSync(auto).sort()).toEqual(files);
+    for (const file of files)
+      expect(readFileSync(join(auto, file), "utf8")).toBe(readFileSync(join(unsorted, file), "utf8"));
+  });
+
   it("exits 2 naming file and line for bad input and bad options", () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, `${readFileSync(sorted, "utf8").split("\n").slice(0, 3).join("\n")}\n{"id": \n`);

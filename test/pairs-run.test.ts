@@ -93,6 +93,55 @@ describe("corpus runs", () => {
     );
   });
 
+  it("renders trees with auto order on interleaved input exactly as with unsorted order (default filters)", async () => {
+    // Regression: the sorted attempt renders each run of a task's records before it can know
+    // that the task comes back later; a run of one record is isolated (filtered out), and
+    // rendering the resulting empty tree threw "tree node without trajectories".
+    const random = prng(9);
+    const shuffled = [...corpus].sort(() => random() - 0.5);
+    const file = corpusFile(shuffled);
+    const options: CorpusOptions = {
+      analyse: {},
+      skipInvalid: false,
+      output: { pairs: true, ablation: false, tree: true },
+      workers: 0,
+    };
+    const unsorted = recordingSink();
+    await runCorpus([file], { ...options, order: "unsorted" }, unsorted);
+    expect(unsorted.results).toHaveLength(12);
+    for (const segmentBytes of [1500, 1 << 30]) {
+      const auto = recordingSink();
+      const summary = await runCorpus([file], { ...options, order: "auto", segmentBytes }, auto);
+      expect(summary.order).toBe("unsorted");
+      expect(auto.resets).toBe(1);
+      expect(auto.results).toEqual(unsorted.results);
+    }
+  });
+
+  it("writes a tree with an empty root for a task whose trajectories are all filtered out", async () => {
+    // A task's only trajectory is isolated; an unscored one never enters the tree.
+    const only = corpus.filter((t) => t.task_id === corpus[0]?.task_id).slice(0, 1);
+    const unscored = { ...only[0], id: "x#1", task_id: "x", outcome: { resolved: null } } as Trajectory;
+    const sink = recordingSink();
+    await runCorpus(
+      [corpusFile([...only, unscored])],
+      { analyse: {}, skipInvalid: false, output: { pairs: true, ablation: false, tree: true }, workers: 0 },
+      sink,
+    );
+    expect(sink.results.map((r) => [r.stats.isolated, r.stats.unscored, r.stats.kept])).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    for (const result of sink.results) {
+      const tree = JSON.parse(result.tree ?? "null");
+      expect(tree.nodes).toEqual([
+        expect.objectContaining({ id: "root", kind: "root", ref: null, visits: 0, trajectory_ids: [] }),
+      ]);
+      expect(tree.trajectories).toEqual([]);
+      expect(result.pairs).toBe("");
+    }
+  });
+
   it("reads CRLF, blank lines and gzip, and takes several files", async () => {
     const half = corpus.findIndex((t) => t.task_id === corpus[60]?.task_id);
     const crlf = corpusFile(corpus.slice(0, half), "a.jsonl", "\r\n\r\n");

@@ -195,7 +195,12 @@ export function runSegment(
   const summary: SegmentSummary = { tasks: [], bytes: 0, trajectories: 0, skipped: [], unsorted: null };
   const finished = new Set<string>();
   let head = job.start > 0 ? taskBefore(file, job.start, options) : null;
-  // The task being gathered (a holder object: the closure below replaces it).
+  // The task being gathered (a holder object: the closure below replaces it). A group is
+  // rendered as soon as another task starts, before anyone can know whether the task comes back
+  // later (then the input is unsorted and run.ts drops what this attempt rendered). So in the
+  // sorted attempt of interleaved input analyseTask sees arbitrary subsets of a task's records,
+  // often one record (isolated, so an empty tree): rendering must work for any subset, and any
+  // error it throws is a real one, reported as such rather than taken for "unsorted".
   const current: { group: { taskId: string; trajectories: Trajectory[] } | null } = { group: null };
   const finish = () => {
     const { group } = current;

@@ -47,9 +47,12 @@ export interface TreeFile {
 
 function fileNode(node: TreeNode, critical: ReadonlySet<string>): TreeFileNode {
   const step = node.kind === "step";
-  const rep = node.representative;
+  // Only step nodes need their representative. The root may have none: a task whose every
+  // trajectory was unscored or filtered out (a task's only trajectory is always isolated) still
+  // gets a tree file, with an empty root.
+  const rep = step ? node.representative : null;
   const stepIndex = node.depth - 1;
-  const observationText = step
+  const observationText = rep
     ? rep
         .step(stepIndex)
         .observations.map((o) => o.content)
@@ -63,7 +66,7 @@ function fileNode(node: TreeNode, critical: ReadonlySet<string>): TreeFileNode {
     key: node.key,
     observation_hash: node.observation,
     message: node.message,
-    ref: step ? { trajectory_id: rep.id, message_index: rep.step(stepIndex).messageIndex } : null,
+    ref: rep ? { trajectory_id: rep.id, message_index: rep.step(stepIndex).messageIndex } : null,
     observation_preview: observationText === null ? null : observationText.slice(0, 200),
     visits: node.visits,
     successes: node.successes,
