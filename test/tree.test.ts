@@ -139,6 +139,41 @@ describe("observation normalisation", () => {
     expect(normaliseObservation("\x1b[31mFAILED\x1b[0m  \r\n")).toBe("FAILED");
   });
 
+  it("masks node's test-runner durations (node --test TAP and spec output), not pass/fail lines", () => {
+    const tap = (first: string, second: string, total: string, subtracts: "ok" | "not ok") =>
+      [
+        "TAP version 13",
+        "# Subtest: adds",
+        "ok 1 - adds",
+        "  ---",
+        `  duration_ms: ${first}`,
+        "  ...",
+        "# Subtest: subtracts",
+        `${subtracts} 2 - subtracts`,
+        "  ---",
+        `  duration_ms: ${second}`,
+        "  ...",
+        "1..2",
+        "# tests 2",
+        `# pass ${subtracts === "ok" ? 2 : 1}`,
+        `# fail ${subtracts === "ok" ? 0 : 1}`,
+        `# duration_ms ${total}`,
+      ].join("\n");
+    const run = (text: string) => observationHash({ observations: [{ content: text }] } as never);
+    const a = tap("1.111508", "0.169073", "106.020031", "ok");
+    const b = tap("0.914963", "12", "80.07975", "ok");
+    expect(run(a)).toBe(run(b));
+    expect(normaliseObservation(a)).toContain("  duration_ms: <dur>\n");
+    expect(normaliseObservation(a).endsWith("# duration_ms <dur>")).toBe(true);
+    expect(run(tap("1.111508", "0.169073", "106.020031", "not ok"))).not.toBe(run(a));
+    expect(run(tap("0.9", "0.1", "80", "not ok"))).toBe(run(tap("1.2", "0.3", "95.5", "not ok")));
+    // The spec reporter: per-test times carry a unit (rule 5), the summary line does not.
+    expect(normaliseObservation("✔ adds (1.128554ms)\nℹ duration_ms 80.640202")).toBe(
+      "✔ adds (<dur>)\nℹ duration_ms <dur>",
+    );
+    expect(normaliseObservation("test_duration_ms: 5")).toBe("test_duration_ms: 5");
+  });
+
   it("keeps what is not volatile", () => {
     for (const text of ["v2s abc123ms", "line 45 of 120", "x = 0x12", "File tmp.py", "45 tests"])
       expect(normaliseObservation(text)).toBe(text);

@@ -14,16 +14,19 @@ import type { Step } from "../schema/steps.js";
  *  4. clock times `12:30:00`, `12:30:00.123` -> `<time>`
  *  5. durations: `0m1.234s` (as printed by `time`) and a number followed by a time unit
  *     (`0.12s`, `35 ms`, `2.5 sec`, `3 seconds`, `1 min`, `4 minutes`, `us`, `µs`, `ns`) -> `<dur>`
- *  6. hex addresses: `0x` and at least 6 hex digits -> `<addr>`
- *  7. Python tempfile names: `tmp` and 8 of [a-z0-9_] -> `<tmp>`
- *  8. process ids: `pid 123`, `pid=123`, `PID: 123`, `process 123` -> the word, then `<pid>`
- *  9. shell job lines `[1] 12345` (a whole line) -> `<pid>`
- * 10. temporary paths `/tmp/...`, `/var/tmp/...`, `/var/folders/...`, `/private/var/folders/...`
+ *  6. test-runner durations without a unit: `duration_ms` and a number, as node's test runner
+ *     prints them (TAP `duration_ms: 12.345` per test, `# duration_ms 45.6` in the summary,
+ *     `ℹ duration_ms 45.6` from the spec reporter) -> `duration_ms`, the separator, `<dur>`
+ *  7. hex addresses: `0x` and at least 6 hex digits -> `<addr>`
+ *  8. Python tempfile names: `tmp` and 8 of [a-z0-9_] -> `<tmp>`
+ *  9. process ids: `pid 123`, `pid=123`, `PID: 123`, `process 123` -> the word, then `<pid>`
+ * 10. shell job lines `[1] 12345` (a whole line) -> `<pid>`
+ * 11. temporary paths `/tmp/...`, `/var/tmp/...`, `/var/folders/...`, `/private/var/folders/...`
  *     up to the next whitespace or quote -> `<tmp>`
- * 11. spaces and tabs at the end of a line -> removed
+ * 12. spaces and tabs at the end of a line -> removed
  *
  * and the whole text is trimmed. Words are matched whole (`\b`): `v2s` or `abc123ms` stay.
- * One combined expression, because ten separate passes cost several times more on large
+ * One combined expression, because a dozen separate passes cost several times more on large
  * outputs.
  */
 const VOLATILE = new RegExp(
@@ -33,6 +36,7 @@ const VOLATILE = new RegExp(
       String.raw`|(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)` +
       String.raw`|(\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)` +
       String.raw`|(\d+m\d+(?:\.\d+)?s|\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?))` +
+      String.raw`|(duration_ms)([ \t]*[=:]?[ \t]*)\d+(?:\.\d+)?(?:e[+-]?\d+)?` +
       "|(0x[0-9a-fA-F]{6,})" +
       "|(tmp[a-z0-9_]{8})" +
       String.raw`|(pid|PID|Pid|process|Process)(\s*[=:]?\s*)\d+)\b`,
@@ -50,6 +54,8 @@ function replaceVolatile(
   date: string | undefined,
   time: string | undefined,
   duration: string | undefined,
+  durationKey: string | undefined,
+  durationSeparator: string | undefined,
   address: string | undefined,
   tempName: string | undefined,
   pidWord: string | undefined,
@@ -62,6 +68,7 @@ function replaceVolatile(
   if (date !== undefined) return "<date>";
   if (time !== undefined) return "<time>";
   if (duration !== undefined) return "<dur>";
+  if (durationKey !== undefined) return `${durationKey}${durationSeparator ?? ""}<dur>`;
   if (address !== undefined) return "<addr>";
   if (tempName !== undefined) return "<tmp>";
   if (pidWord !== undefined) return `${pidWord}${pidSeparator ?? ""}<pid>`;
