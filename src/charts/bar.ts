@@ -75,8 +75,14 @@ export function barChart(options: BarChartOptions): string {
         );
       }
     });
+    // Long category names wrap onto a second line before anything is clipped.
+    const cx = r(f.left + (c + 0.5) * groupWidth);
+    const lines = wrapLabel(category, Math.max(6, Math.floor(groupWidth / 7.5)));
+    const spans = lines
+      .map((line, i) => `<tspan x="${cx}" dy="${i === 0 ? 0 : 14}">${esc(line)}</tspan>`)
+      .join("");
     out.push(
-      `<text x="${r(f.left + (c + 0.5) * groupWidth)}" y="${r(f.bottom + 20)}" font-size="12.5" text-anchor="middle" fill="#333">${esc(clip(category, Math.max(6, Math.floor(groupWidth / 7.5))))}</text>`,
+      `<text x="${cx}" y="${r(f.bottom + 20)}" font-size="12.5" text-anchor="middle" fill="#333">${spans}</text>`,
     );
   });
   if (options.xLabel)
@@ -85,4 +91,16 @@ export function barChart(options: BarChartOptions): string {
     );
   out.push("</svg>");
   return out.join("\n");
+}
+
+/** A label as at most two lines of at most `max` characters, split between words when it can be. */
+function wrapLabel(text: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const words = text.split(" ");
+  let first = "";
+  while (words.length > 0 && (first ? `${first} ${words[0]}` : words[0]!).length <= max) {
+    first = first ? `${first} ${words.shift()}` : words.shift()!;
+  }
+  if (!first) return [clip(text, max)];
+  return [first, clip(words.join(" "), max)];
 }
