@@ -40,7 +40,7 @@ export {
 } from "./importers/index.js";
 export { JsonlAppender } from "./io/append.js";
 export { AtomicWriter, JsonlWriter, writeFileAtomic, writeJsonlAtomic } from "./io/atomic.js";
-export { type JsonlRecord, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
+export { type JsonlRecord, parseJsonLine, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
 export { type Line, openDecompressed, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";

@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { JsonlWriter } from "../io/atomic.js";
+import { parseJsonLine } from "../io/jsonl.js";
 import { readLines } from "../io/lines.js";
 import { readParquetRows } from "../io/parquet.js";
 import { readJsonDocument, recordFormatOf, type SourceRecord } from "../io/records.js";
@@ -127,12 +128,10 @@ async function* sourceRecords(
     if (/^\s*$/.test(text)) continue;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJsonLine(file, text, line, terminated);
     } catch (error) {
-      const why = terminated ? "malformed JSON" : "truncated last line (no newline, not valid JSON)";
-      const inputError = new InputError(`${why}: ${(error as Error).message}`, { file, line });
-      if (!options.skipInvalid) throw inputError;
-      skipped.reasons.push({ file, line, message: `${why}: ${(error as Error).message}` });
+      if (!(options.skipInvalid && error instanceof InputError)) throw error;
+      skipped.reasons.push({ file, line, message: stripWhere(error.message, file) });
       continue;
     }
     yield { value, line, raw: text };

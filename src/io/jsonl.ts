@@ -16,17 +16,26 @@ export interface ReadJsonlOptions {
   tolerateTruncatedTail?: boolean;
 }
 
+/** Parse one JSONL line; a malformed (or cut-off last) line throws an InputError naming file and line. */
+export function parseJsonLine(path: string, text: string, line: number, terminated: boolean): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const why = terminated ? "malformed JSON" : "truncated last line (no newline, not valid JSON)";
+    throw new InputError(`${why}: ${(error as Error).message}`, { file: path, line });
+  }
+}
+
 /** Stream the JSON values of a JSONL file (plain, .gz, .zst); blank lines are skipped. */
 export async function* readJsonl(path: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
   for await (const { text, line, terminated } of readLines(path)) {
-    if (text.length === 0 || /^\s*$/.test(text)) continue;
+    if (/^\s*$/.test(text)) continue;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJsonLine(path, text, line, terminated);
     } catch (error) {
       if (!terminated && options.tolerateTruncatedTail) return;
-      const why = !terminated ? "truncated last line (no newline, not valid JSON)" : "malformed JSON";
-      throw new InputError(`${why}: ${(error as Error).message}`, { file: path, line });
+      throw error;
     }
     yield { value, line };
   }

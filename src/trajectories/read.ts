@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { parseJsonLine } from "../io/jsonl.js";
 import { readLines } from "../io/lines.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parseTrajectory } from "../schema/validate.js";
@@ -41,11 +42,10 @@ export async function* readTrajectories(
     try {
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = parseJsonLine(path, text, line, terminated);
       } catch (error) {
         if (!terminated && options.tolerateTruncatedTail) return;
-        const why = terminated ? "malformed JSON" : "truncated last line (no newline, not valid JSON)";
-        throw new InputError(`${why}: ${(error as Error).message}`, { file: path, line });
+        throw error;
       }
       yield parseTrajectory(value, { file: path, line });
     } catch (error) {

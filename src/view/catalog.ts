@@ -1,13 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
 import { InputError } from "../errors.js";
+import { parseJsonLine } from "../io/jsonl.js";
 import { analyseTask } from "../pairs/analyse.js";
 import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parsePair, parseTrajectory } from "../schema/validate.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { discoverFiles, type IgnoredFile, type ViewFile } from "./discover.js";
-import { indexJsonl, parseJsonLine, type RecordLocation, readRecordAt } from "./line-index.js";
+import { indexJsonl, type RecordLocation, readRecordAt } from "./line-index.js";
 import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
 import { normalizeTree, type ViewTree } from "./trees.js";
 

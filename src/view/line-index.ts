@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { InputError } from "../errors.js";
+import { parseJsonLine } from "../io/jsonl.js";
 import { readLines } from "../io/lines.js";
 
 /** Where one JSONL record lives, so it can be read again without holding it in memory. */
@@ -22,16 +23,6 @@ export interface LocatedLine extends RecordLocation {
 /** True for files that must be decompressed to be read (no byte offsets into them). */
 export function isCompressed(path: string): boolean {
   return /\.(gz|zst|zstd)$/.test(path);
-}
-
-/** Parse one JSONL line; a malformed (or cut-off last) line throws an InputError naming file and line. */
-export function parseJsonLine(path: string, text: string, line: number, terminated: boolean): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const why = terminated ? "malformed JSON" : "truncated last line (no newline, not valid JSON)";
-    throw new InputError(`${why}: ${(error as Error).message}`, { file: path, line });
-  }
 }
 
 /**
