@@ -1,3 +1,4 @@
+import { spread } from "../eval/metrics.js";
 import { contentText } from "../schema/content.js";
 import type { Trajectory } from "../schema/trajectory.js";
 
@@ -66,10 +67,7 @@ class Accumulator {
   }
 
   result(): GroupStats {
-    const sorted = [...this.turns].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median =
-      sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const turns = spread(this.turns);
     const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
     return {
       trajectories: this.trajectories,
@@ -79,11 +77,7 @@ class Accumulator {
       withPatch: this.withPatch,
       emptyPatch: this.emptyPatch,
       emptyPatchRate: ratio(this.emptyPatch, this.withPatch),
-      turns: {
-        mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
-        median,
-        max: sorted.at(-1) ?? 0,
-      },
+      turns: { mean: turns.mean ?? 0, median: turns.median ?? 0, max: turns.max ?? 0 },
       tokens: {
         total: this.tokens,
         mean: this.trajectories ? this.tokens / this.trajectories : 0,
