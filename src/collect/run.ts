@@ -13,7 +13,7 @@ import type { ModelProvider, Sampling } from "../providers/types.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { sweepStaleCgroups } from "../sandbox/pids.js";
 import { type BaseWorkspace, prepareBase, removeWorkspace } from "../sandbox/workspace.js";
-import type { Task } from "../schema/task.js";
+import { isInlineTask, type Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parseTrajectory } from "../schema/validate.js";
 import { loadTasks } from "../tasks/load.js";
@@ -99,7 +99,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   if (tasks.length === 0)
     throw new InputError("no tasks to run (check --instance / --limit)", { file: options.tasksFile });
   // a repository task needs a local clone: say so before anything runs, not when its turn comes
-  const missing = tasks.filter((t) => t.files === undefined && !cloneOf(t, options));
+  const missing = tasks.filter((t) => !isInlineTask(t) && !cloneOf(t, options));
   if (missing.length) {
     throw new InputError(
       `${missing.length} task(s) carry no inline files and have no local clone (e.g. ${missing[0]?.instance_id} of ${missing[0]?.repo || "?"}); give --repos DIR (clones as DIR/owner/name, DIR/owner__name or DIR/name) or --repo-path CLONE`,

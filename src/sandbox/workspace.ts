@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { InputError } from "../errors.js";
-import type { Task } from "../schema/task.js";
+import { isInlineTask, type Task } from "../schema/task.js";
 
 const run = promisify(execFile);
 
@@ -87,7 +87,7 @@ export async function prepareBase(task: Task, options: PrepareOptions = {}): Pro
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(join(parent, `${safeName(task.instance_id)}-base-`));
   try {
-    if (task.files !== undefined) {
+    if (isInlineTask(task)) {
       await git(dir, ["init", "-q", "-b", "main"]);
       await writeFiles(dir, task.files);
       await git(dir, ["add", "-A"]);

@@ -52,6 +52,6 @@ export type Task = z.infer<typeof TaskSchema>;
 export type TaskInput = z.input<typeof TaskSchema>;
 
 /** True when the repository is carried inline rather than fetched at `base_commit`. */
-export function isInlineTask(task: Task): boolean {
+export function isInlineTask(task: Task): task is Task & { files: Record<string, string> } {
   return task.files !== undefined;
 }

@@ -8,7 +8,7 @@ import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
-import type { Task } from "../schema/task.js";
+import { isInlineTask, type Task } from "../schema/task.js";
 import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
@@ -106,7 +106,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       continue;
     }
     testCommandOf(task, options.testCommand);
-    if (task.files === undefined && !bases.hasRepo(task)) {
+    if (!isInlineTask(task) && !bases.hasRepo(task)) {
       throw new InputError(
         `task ${task.instance_id} is a repository task: give --repos DIR holding a local clone of ${task.repo || "its repository"} (DIR/owner/name, DIR/owner__name or DIR/name)`,
         { file: options.tasks, field: "repo" },
