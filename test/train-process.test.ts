@@ -1,13 +1,18 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runChecked, runProcess } from "../src/train/process.js";
 import { tempDir } from "./helpers/paths.js";
 
+/**
+ * True while the process runs. A zombie (state Z) has already died and only waits for its new
+ * parent, init, to reap it: this machine's init does that lazily, so kill(pid, 0) alone would
+ * still see it for a while.
+ */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
