@@ -46,6 +46,19 @@ async function go(p: Page, hash: string): Promise<void> {
   await ready(p);
 }
 
+/**
+ * Click a link to another page and wait until that page has rendered. The ready flag is reset
+ * first (as `go` does): the route sets it to "0" only once the hash change reaches it, so a
+ * plain click then `ready()` could still see the previous page's "1".
+ */
+async function follow(p: Page, click: () => Promise<void>): Promise<void> {
+  await p.evaluate(() => {
+    document.body.dataset.ready = "0";
+  });
+  await click();
+  await ready(p);
+}
+
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
@@ -162,15 +175,13 @@ describe("viewer in chromium", () => {
   });
 
   it("task -> trajectory: conversation, folded observations, highlighted diff, outcome", async () => {
-    await page.click(`.task-row[data-task="${FIXTURE_TASKS[0]}"] a`);
-    await ready(page);
+    await follow(page, () => page.click(`.task-row[data-task="${FIXTURE_TASKS[0]}"] a`));
     await page.locator(".traj-row[data-id]").first().waitFor();
     expect(await page.locator(".traj-row[data-id]").count()).toBe(7);
     await page.selectOption("#outcome-filter", "true");
     await poll(() => page.locator(".traj-row[data-id]").count()).toBe(3);
     await shot("2-task");
-    await page.click(`.traj-row[data-id="aligned-run/${FIXTURE_TASKS[0]}/1"] a`);
-    await ready(page);
+    await follow(page, () => page.click(`.traj-row[data-id="aligned-run/${FIXTURE_TASKS[0]}/1"] a`));
     const facts = await page.locator("#facts").innerText();
     expect(facts).toMatch(/resolved/);
     expect(facts).toMatch(/finished/);
@@ -209,8 +220,7 @@ describe("viewer in chromium", () => {
 
   it("tree -> critical node -> pair side by side", async () => {
     await go(page, `#/task/${FIXTURE_TASKS[0]}`);
-    await page.click("text=trajectory tree");
-    await ready(page);
+    await follow(page, () => page.click("text=trajectory tree"));
     const nodes = page.locator(".tree-svg .node");
     // root, prompt, 2 shared steps, then fix / wrong fix: 3 steps each (the stuck run is filtered out)
     expect(await nodes.count()).toBe(10);
@@ -228,7 +238,8 @@ describe("viewer in chromium", () => {
     expect(scale(await layer.getAttribute("transform"))).toBeCloseTo(scale(before), 2);
     // Clicking a plain node shows its action and the paths through it.
     await page.locator('.tree-svg .node[data-critical="0"] circle').nth(1).click();
-    expect(await page.locator("#node-panel").innerText()).toMatch(/paths through this node/);
+    // The panel fills once the node's details arrive from /api/tree-node.
+    await poll(() => page.locator("#node-panel").innerText()).toMatch(/paths through this node/);
     // Clicking the critical node shows its pair: shared prefix, chosen vs rejected.
     await page.click('.tree-svg .node[data-critical="1"] circle:not(.crit-ring)');
     await page.locator("#pair-inline .pair-view").waitFor();
@@ -269,8 +280,7 @@ describe("viewer in chromium", () => {
     await page.fill("#pair-depth", "");
     await poll(() => page.locator(".pair-row[data-id]").count()).toBe(3);
     await shot("6-pairs");
-    await page.locator(".pair-row[data-id] .pv a").first().click();
-    await ready(page);
+    await follow(page, () => page.locator(".pair-row[data-id] .pv a").first().click());
     expect(await page.locator(".sides .side").count()).toBe(2);
     expect(await page.locator(".side.chosen h3").innerText()).toMatch(/score 1\.00/i);
     await shot("7-pair");
@@ -280,7 +290,7 @@ describe("viewer in chromium", () => {
     await go(page, "#/tree/synthetic-500");
     expect(await page.locator(".tree-svg .node").count()).toBe(500);
     await page.click('.tree-svg .node[data-id="root"]');
-    expect(await page.locator("#node-panel").innerText()).toMatch(/visits\s+250/);
+    await poll(() => page.locator("#node-panel").innerText()).toMatch(/visits\s+250/);
     await shot("8-tree-500");
   });
 
