@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-trainer.sh
 bash scripts/setup-browser.sh
+# the docker runtime and image tests need a daemon; without one they say why they are skipped
+bash scripts/setup-docker.sh || echo "test: no Docker daemon (see above); the docker runtime tests will be skipped"
 echo "test: lint"
 npx biome check .
 echo "test: unit, integration and browser tests"
