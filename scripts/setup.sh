@@ -23,11 +23,10 @@ if [ "${SEALIGN_SKIP_APT:-0}" != "1" ] && [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm install` rather than `npm ci`: with npm 11 the lock records only this platform's
-  # optional binaries (biome, node-llama-cpp), which `npm ci` rejects as out of sync, while
-  # `npm install` installs exactly the locked versions and leaves the lock unchanged.
-  echo "setup: npm install (locked versions)"
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`: exactly the locked versions, from a clean node_modules (the lock holds every
+  # platform's optional binaries; node-llama-cpp is pinned to a release that publishes them all).
+  echo "setup: npm ci (locked versions)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 bash scripts/setup-tasks.sh
 echo "setup: build"
