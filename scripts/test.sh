@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-trainer.sh
+bash scripts/setup-swebench.sh
 bash scripts/setup-browser.sh
 # the docker runtime and image tests need a daemon; without one they say why they are skipped
 bash scripts/setup-docker.sh || echo "test: no Docker daemon (see above); the docker runtime tests will be skipped"
