@@ -13,6 +13,7 @@ import type {
 } from "node-llama-cpp";
 import { InputError } from "../errors.js";
 import type { AssistantMessage, Message, Tool } from "../schema/trajectory.js";
+import { importNodeLlamaCpp } from "./llama-cpp.js";
 import type { ProviderOptions } from "./registry.js";
 import { messageText } from "./tokens.js";
 import {
@@ -65,7 +66,7 @@ export class EmbeddedProvider implements ModelProvider {
 
   private load() {
     this.loaded ??= (async () => {
-      const { getLlama, LlamaChat } = await import("node-llama-cpp");
+      const { getLlama, LlamaChat } = await importNodeLlamaCpp();
       const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" as never });
       const model = await llama.loadModel({ modelPath: this.options.modelPath });
       const contextSize = Math.min(this.options.contextSize ?? 8192, model.trainContextSize || 8192);
@@ -346,6 +347,8 @@ export async function createEmbeddedProvider(
     throw new InputError('model SPEC "embedded:" needs a GGUF path or hf:user/repo/file.gguf', {
       field: "--model",
     });
+  // fail before any work starts (exit 2, how to add it) when the optional package is absent
+  await importNodeLlamaCpp();
   let modelPath: string;
   if (rest.startsWith("hf:")) {
     const ref = rest.slice(3);
@@ -360,7 +363,7 @@ export async function createEmbeddedProvider(
     modelPath = join(dir, fileName);
     if (!existsSync(modelPath)) {
       await mkdir(dir, { recursive: true });
-      const { createModelDownloader } = await import("node-llama-cpp");
+      const { createModelDownloader } = await importNodeLlamaCpp();
       try {
         const downloader = await createModelDownloader({
           modelUri: `hf:${ref}`,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { NODE_LLAMA_CPP, NODE_LLAMA_CPP_RANGE, resolveOptional } from "../providers/llama-cpp.js";
 import { cacheDir, venvPython } from "./paths.js";
 import { runChecked } from "./process.js";
 
@@ -19,7 +19,11 @@ export type GgufOutType = (typeof GGUF_OUT_TYPES)[number];
 
 /** node-llama-cpp's bundled llama.cpp source (a git bundle) and the release tag it is. */
 export function llamaCppBundle(): { bundle: string; tag: string } {
-  const main = createRequire(import.meta.url).resolve("node-llama-cpp");
+  const main = resolveOptional(
+    NODE_LLAMA_CPP,
+    NODE_LLAMA_CPP_RANGE,
+    "the GGUF export (llama.cpp's converter)",
+  );
   let dir = dirname(main);
   while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
   const bundle = join(dir, "llama", "gitRelease.bundle");
