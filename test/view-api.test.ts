@@ -83,7 +83,7 @@ describe("catalog over a run folder", () => {
     const task = FIXTURE_TASKS[0]!;
     expect(viewTrajectories(catalog, { task }).total).toBe(7);
     expect(viewTrajectories(catalog, { task, run: "aligned-run", resolved: "true" }).total).toBe(2);
-    expect(viewTrajectories(catalog, { stuck: true }).items.every((t) => t.exit_reason === "stuck")).toBe(
+    expect(viewTrajectories(catalog, { stuck: true }).rows.every((t) => t.exit_reason === "stuck")).toBe(
       true,
     );
   });
@@ -278,13 +278,13 @@ describe("HTTP server", () => {
       const page = await fetch(`${server.url}api/trajectories?task=${FIXTURE_TASKS[0]}&limit=3&offset=1`);
       const body = await page.json();
       expect(body).toMatchObject({ total: 7, offset: 1 });
-      expect(body.items).toHaveLength(3);
-      expect(body.items[0].messages).toBeUndefined(); // summaries only
+      expect(body.rows).toHaveLength(3);
+      expect(body.rows[0].messages).toBeUndefined(); // summaries only
       const one = await (
-        await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(body.items[0].id)}`)
+        await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(body.rows[0].id)}`)
       ).json();
       expect(one.trajectory.messages.length).toBeGreaterThan(3);
-      expect(one.summary).toMatchObject({ id: body.items[0].id, task_id: FIXTURE_TASKS[0] });
+      expect(one.summary).toMatchObject({ id: body.rows[0].id, task_id: FIXTURE_TASKS[0] });
       expect((await fetch(`${server.url}api/trajectory?id=nope`)).status).toBe(404);
       expect((await fetch(`${server.url}api/tasks?limit=abc`)).status).toBe(400);
       expect((await fetch(`${server.url}api/pairs?node_path=notjson`)).status).toBe(400);

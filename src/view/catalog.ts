@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { isAbsolute, relative } from "node:path";
+import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { parseJsonLine } from "../io/jsonl.js";
 import { analyseTask } from "../pairs/analyse.js";
@@ -12,11 +12,22 @@ import { indexJsonl, type RecordLocation, readRecordAt } from "./line-index.js";
 import { type PairSummary, summarizePair, summarizeTrajectory, type TrajectorySummary } from "./summaries.js";
 import { normalizeTree, type ViewTree } from "./trees.js";
 
-/** A run without `run_id` is named by its file, relative to the working folder when inside it. */
-function runLabel(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+/**
+ * A run without `run_id` is named by its folder (relative to the working folder when inside it),
+ * plus the file's name when that is not the usual `trajectories.jsonl`: `runs/base`,
+ * `runs/aligned`, `imports/swe-agent`.
+ */
+export function runLabel(path: string): string {
+  const folder = dirname(path);
+  const rel = relative(process.cwd(), folder);
+  const where = rel === "" ? "" : !rel.startsWith("..") && !isAbsolute(rel) ? rel : folder;
+  const name = basename(path).replace(/\.(jsonl|ndjson)(\.gz|\.zst|\.zstd)?$/, "");
+  if (name === "trajectories") return where === "" ? basename(resolve(folder)) : where;
+  return where === "" ? name : `${where}/${name}`;
 }
+
+/** Where a task record is: a JSONL line, or an element of a JSON list. */
+type TaskSource = { file: number; location: RecordLocation | null; index: number };
 
 /** Above this many judged trajectories a task's tree is not built on request (`sealign tree` is for that). */
 export const MAX_BUILT_TREE_TRAJECTORIES = 2000;
@@ -60,6 +71,7 @@ export class Catalog {
   private readonly trajectoryIndex = new Map<string, number>();
   private readonly pairIndex = new Map<string, number>();
   private readonly treeSources = new Map<string, TreeSource>();
+  private readonly taskSources = new Map<string, TaskSource>();
   private readonly reportFiles: number[] = [];
   private readonly chartFiles: number[] = [];
 
@@ -81,6 +93,12 @@ export class Catalog {
     }
     if (file.kind === "chart") {
       this.chartFiles.push(index);
+      return;
+    }
+    // A model folder's files (config.json, tokenizer_config.json, ...) are listed, not read.
+    if (file.kind === "model") return;
+    if (file.kind === "tasks") {
+      await this.addTasks(file, index);
       return;
     }
     if (file.format === "json" && file.taskId !== undefined) {
@@ -118,6 +136,48 @@ export class Catalog {
     }
   }
 
+  /** Index a task file's records by instance id (for the gold patch beside the model's). */
+  private async addTasks(file: ViewFile, index: number): Promise<void> {
+    const add = (value: unknown, location: RecordLocation | null, i: number) => {
+      const id = (value as { instance_id?: unknown } | null)?.instance_id;
+      if (typeof id === "string" && !this.taskSources.has(id))
+        this.taskSources.set(id, { file: index, location, index: i });
+    };
+    if (file.format === "json") {
+      const list = JSON.parse(await readFile(file.path, "utf8")) as unknown[];
+      for (const [i, value] of list.entries()) add(value, null, i);
+      return;
+    }
+    for await (const record of indexJsonl(file.path)) {
+      const value = parseJsonLine(file.path, record.text, record.line, record.terminated);
+      add(value, { line: record.line, offset: record.offset, length: record.length }, 0);
+    }
+  }
+
+  /** Task ids found in task files. */
+  get taskIds(): string[] {
+    return [...this.taskSources.keys()];
+  }
+
+  /** The task's gold patch from a task file, or null when no task file has one for it. */
+  async goldPatch(taskId: string): Promise<string | null> {
+    const source = this.taskSources.get(taskId);
+    if (!source) return null;
+    const path = this.files[source.file]!.path;
+    const record =
+      source.location === null
+        ? (JSON.parse(await readFile(path, "utf8")) as unknown[])[source.index]
+        : await readRecordAt(path, source.location);
+    const patch = (record as { patch?: unknown } | null)?.patch;
+    return typeof patch === "string" && patch.trim() !== "" ? patch : null;
+  }
+
+  /** The file a trajectory was read from (its test log path is relative to that file's folder). */
+  trajectoryFile(id: string): string | undefined {
+    const index = this.trajectoryIndex.get(id);
+    return index === undefined ? undefined : this.files[this.trajectoryAt[index]!.file]!.path;
+  }
+
   private addTrajectory(trajectory: Trajectory, location: Located): void {
     const summary = summarizeTrajectory(trajectory, runLabel(this.files[location.file]!.path));
     const existing = this.trajectoryIndex.get(trajectory.id);
@@ -130,6 +190,8 @@ export class Catalog {
     // collect's run file and validate's output hold the same ids: prefer the judged copy.
     this.duplicates++;
     if (this.trajectories[existing]!.resolved === null && summary.resolved !== null) {
+      // The run keeps the name it was first seen under (collect's folder, not validate's).
+      if (trajectory.provenance.run_id === undefined) summary.run = this.trajectories[existing]!.run;
       this.trajectories[existing] = summary;
       this.trajectoryAt[existing] = location;
     }

@@ -3,17 +3,18 @@ import { basename, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import { PAIR_SCHEMA_VERSION } from "../schema/pair.js";
+import { TASK_SCHEMA_VERSION } from "../schema/task.js";
 import { TRAJECTORY_SCHEMA_VERSION } from "../schema/trajectory.js";
 import { TREE_SCHEMA_VERSION } from "../tree/file.js";
 
 /** What a file holds, told by its records' `schema_version` (or, for plain JSON, by being JSON). */
-export type ViewFileKind = "trajectories" | "pairs" | "trees" | "report" | "chart";
+export type ViewFileKind = "trajectories" | "pairs" | "trees" | "tasks" | "model" | "report" | "chart";
 
 export interface ViewFile {
   path: string;
   kind: ViewFileKind;
   /** JSONL (one record a line), one JSON document, or an SVG chart (`sealign eval`'s). */
-  format: "jsonl" | "json" | "svg";
+  format: "jsonl" | "json" | "svg" | "other";
   /** For a one-tree JSON file recognised from its head: the task, so it need not be read now. */
   taskId?: string;
 }
@@ -33,6 +34,33 @@ const SVG = /\.svg$/;
 /** Folders never worth walking: VCS, dependencies, per-test logs. */
 const SKIP_DIRS = new Set(["node_modules", ".git", "logs", ".venv", "__pycache__"]);
 const MAX_DEPTH = 4;
+
+/**
+ * Files of a Hugging Face model or checkpoint folder (what `sealign train` writes and reads):
+ * recognised by name, never shown as reports. `tokenizer.json` can be tens of MB.
+ */
+const MODEL_FILES = new Set([
+  "config.json",
+  "generation_config.json",
+  "tokenizer_config.json",
+  "tokenizer.json",
+  "special_tokens_map.json",
+  "added_tokens.json",
+  "vocab.json",
+  "adapter_config.json",
+  "preprocessor_config.json",
+  "chat_template.json",
+  "trainer_state.json",
+  "model.safetensors.index.json",
+]);
+
+/** A task record (SWE-bench instance or its inline variant): what `collect` reads. */
+function isTaskRecord(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if (v["schema_version"] === TASK_SCHEMA_VERSION) return true;
+  return typeof v["instance_id"] === "string" && typeof v["problem_statement"] === "string";
+}
 
 function kindOfSchema(version: unknown): ViewFileKind | null {
   if (version === TRAJECTORY_SCHEMA_VERSION) return "trajectories";
@@ -80,9 +108,11 @@ export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile
     if (first === undefined) return { path, reason: "empty file" };
     const version = (first as { schema_version?: unknown } | null)?.schema_version;
     const kind = kindOfSchema(version);
+    if (kind === null && isTaskRecord(first)) return { path, kind: "tasks", format: "jsonl" };
     if (kind === null) return { path, reason: `first record has schema_version ${JSON.stringify(version)}` };
     return { path, kind, format: "jsonl" };
   }
+  if (JSON_DOC.test(name) && MODEL_FILES.has(name)) return { path, kind: "model", format: "other" };
   if (JSON_DOC.test(name)) {
     // A tree file (`sealign tree` writes schema_version, then task_id, first) is recognised from
     // its head and read only when its tree is opened: a run's trees can be hundreds of MB.
@@ -95,6 +125,9 @@ export async function classifyFile(path: string): Promise<ViewFile | IgnoredFile
       value = JSON.parse(await readFile(path, "utf8"));
     } catch (error) {
       throw new InputError(`malformed JSON: ${(error as Error).message}`, { file: path });
+    }
+    if (Array.isArray(value) && value.length > 0 && value.every(isTaskRecord)) {
+      return { path, kind: "tasks", format: "json" };
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return { path, reason: "JSON document is not an object" };

@@ -1,5 +1,9 @@
+import { basename, dirname } from "node:path";
 import type { Catalog } from "./catalog.js";
 import type { PairSummary, TrajectorySummary } from "./summaries.js";
+import { queryTrajectories, type TrajectoryQuery, type TrajectoryTable } from "./trajectory-query.js";
+
+export type { TrajectoryQuery, TrajectoryTable } from "./trajectory-query.js";
 
 /** Aggregates of one run (or of everything): what the overview shows. */
 export interface RunStats {
@@ -85,7 +89,11 @@ export interface Overview {
   ignored: { path: string; reason: string }[];
   skipped: { file: string; line: number; message: string }[];
   reports: { index: number; path: string }[];
-  charts: { index: number; path: string }[];
+  charts: { index: number; path: string; group: "training" | "eval" }[];
+  /** Model folders (Hugging Face config / tokenizer files): listed, never shown as reports. */
+  models: { folder: string; files: string[] }[];
+  /** Task files read (for gold patches). */
+  task_files: string[];
   duplicates: number;
 }
 
@@ -106,9 +114,29 @@ export function viewOverview(catalog: Catalog): Overview {
     ignored: catalog.ignored,
     skipped: catalog.skipped.slice(0, 100),
     reports: catalog.reports,
-    charts: catalog.charts,
+    charts: catalog.charts.map((c) => ({ ...c, group: chartGroup(c.path) })),
+    models: modelFolders(catalog),
+    task_files: catalog.files.filter((f) => f.kind === "tasks").map((f) => f.path),
     duplicates: catalog.duplicates,
   };
+}
+
+/** `sealign train`'s curves (loss-sft, loss-dpo, rewards-dpo) go under their own heading. */
+const TRAINING_CHART = /(^|\/)(loss|rewards)-(sft|dpo)[^/]*\.svg$/;
+
+function chartGroup(path: string): "training" | "eval" {
+  return TRAINING_CHART.test(path) ? "training" : "eval";
+}
+
+/** Hugging Face model / checkpoint folders found (their config and tokenizer files), by folder. */
+function modelFolders(catalog: Catalog): { folder: string; files: string[] }[] {
+  const folders = new Map<string, string[]>();
+  for (const f of catalog.files) {
+    if (f.kind !== "model") continue;
+    const folder = dirname(f.path);
+    folders.set(folder, [...(folders.get(folder) ?? []), basename(f.path)]);
+  }
+  return [...folders.entries()].map(([folder, files]) => ({ folder, files }));
 }
 
 /** A page of a list. */
@@ -188,34 +216,9 @@ export function viewTasks(catalog: Catalog, query: TaskQuery = {}): Page<TaskRow
   return page(list, query.offset, query.limit);
 }
 
-export interface TrajectoryQuery {
-  task?: string;
-  run?: string;
-  /** "true", "false" or "null" (unjudged). */
-  resolved?: string;
-  /** Only empty patches / only stuck ones. */
-  empty?: boolean;
-  stuck?: boolean;
-  q?: string;
-  offset?: number;
-  limit?: number;
-}
-
-export function viewTrajectories(catalog: Catalog, query: TrajectoryQuery = {}): Page<TrajectorySummary> {
-  const q = query.q?.toLowerCase() ?? "";
-  const list = catalog.trajectories.filter(
-    (t) =>
-      (query.task === undefined || t.task_id === query.task) &&
-      (query.run === undefined || t.run === query.run) &&
-      (query.resolved === undefined || String(t.resolved) === query.resolved) &&
-      (!query.empty || t.patch === "empty") &&
-      (!query.stuck || t.stuck) &&
-      (q === "" ||
-        t.id.toLowerCase().includes(q) ||
-        t.exit_reason.includes(q) ||
-        t.tools.some((x) => x.includes(q))),
-  );
-  return page(list, query.offset, query.limit);
+/** The corpus-wide trajectories table: filtered, sorted, one page (see trajectory-query.ts). */
+export function viewTrajectories(catalog: Catalog, query: TrajectoryQuery = {}): TrajectoryTable {
+  return queryTrajectories(catalog.trajectories, query);
 }
 
 export interface PairQuery {

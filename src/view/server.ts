@@ -6,6 +6,19 @@ import { fileURLToPath } from "node:url";
 import { SEALIGN_VERSION } from "../version.js";
 import type { Catalog } from "./catalog.js";
 import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "./queries.js";
+import { failingTests, readTestLog, stuckSteps } from "./trajectory-detail.js";
+import { trajectoryLinks } from "./trajectory-links.js";
+import {
+  KNOWN_EXIT_REASONS,
+  OUTCOMES,
+  parseChoices,
+  parseFlag,
+  parseSort,
+  QueryError,
+  type TrajectoryQuery,
+  trajectoryNeighbours,
+} from "./trajectory-query.js";
+import { drawnExtras } from "./tree-labels.js";
 
 /** The web app's static files (plain ES modules and CSS; no build step, nothing from a CDN). */
 export const CLIENT_DIR = fileURLToPath(new URL("../../web/view/", import.meta.url));
@@ -60,6 +73,28 @@ function nodePathParam(params: URLSearchParams): string[] | undefined {
   throw new HttpError(400, "node_path must be a JSON list of strings");
 }
 
+function trajectoryQuery(params: URLSearchParams): TrajectoryQuery {
+  return {
+    task: strParam(params, "task"),
+    run: strParam(params, "run"),
+    model: strParam(params, "model"),
+    outcome: parseChoices(strParam(params, "outcome"), "outcome", OUTCOMES),
+    resolved: strParam(params, "resolved"),
+    exitReason: parseChoices(strParam(params, "exit_reason"), "exit_reason", KNOWN_EXIT_REASONS),
+    emptyPatch: parseFlag(strParam(params, "empty_patch") ?? strParam(params, "empty"), "empty_patch"),
+    toolErrors: parseFlag(strParam(params, "tool_errors"), "tool_errors"),
+    stuck: parseFlag(strParam(params, "stuck"), "stuck"),
+    minTurns: intParam(params, "min_turns"),
+    maxTurns: intParam(params, "max_turns"),
+    minTokens: intParam(params, "min_tokens"),
+    maxTokens: intParam(params, "max_tokens"),
+    q: strParam(params, "q"),
+    ...parseSort(strParam(params, "sort")),
+    offset: intParam(params, "offset"),
+    limit: intParam(params, "limit"),
+  };
+}
+
 async function api(catalog: Catalog, path: string, params: URLSearchParams): Promise<unknown> {
   switch (path) {
     case "/api/overview":
@@ -72,21 +107,33 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
         limit: intParam(params, "limit"),
       });
     case "/api/trajectories":
-      return viewTrajectories(catalog, {
-        task: strParam(params, "task"),
-        run: strParam(params, "run"),
-        resolved: strParam(params, "resolved"),
-        empty: params.get("empty") === "1",
-        stuck: params.get("stuck") === "1",
-        q: strParam(params, "q"),
-        offset: intParam(params, "offset"),
-        limit: intParam(params, "limit"),
-      });
+      return viewTrajectories(catalog, trajectoryQuery(params));
+    case "/api/trajectory-neighbours": {
+      // Previous / next trajectory in the list the page was opened from (same filters and sort).
+      const id = required(params, "id");
+      return trajectoryNeighbours(catalog.trajectories, trajectoryQuery(params), id);
+    }
+    case "/api/trajectory-links": {
+      const id = required(params, "id");
+      const summary = catalog.trajectorySummary(id);
+      if (!summary) throw new HttpError(404, `no trajectory ${id}`);
+      return trajectoryLinks(catalog, summary.task_id, id);
+    }
     case "/api/trajectory": {
       const id = required(params, "id");
       const trajectory = await catalog.trajectory(id);
       if (!trajectory) throw new HttpError(404, `no trajectory ${id}`);
-      return { summary: catalog.trajectorySummary(id), trajectory };
+      // Why it failed, at the top of the page: failing tests, the test log, the repeated steps.
+      const report = trajectory.outcome.report;
+      const file = catalog.trajectoryFile(id)!;
+      return {
+        summary: catalog.trajectorySummary(id),
+        trajectory,
+        stuck_steps: stuckSteps(trajectory),
+        failing_tests: failingTests(trajectory),
+        test_log: report?.log_path ? await readTestLog(file, report.log_path) : null,
+        gold_patch: await catalog.goldPatch(trajectory.task_id),
+      };
     }
     case "/api/pairs": {
       // A task whose tree the viewer built (no tree file) lists that tree's pairs, unless pair
@@ -125,7 +172,17 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
       const task = required(params, "task");
       const tree = await catalog.tree(task);
       if (!tree) throw new HttpError(404, `no tree for task ${task}`);
-      return { ...tree, nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => node) };
+      const pairs = catalog.pairs.some((p) => p.task_id === task)
+        ? catalog.pairs.filter((p) => p.task_id === task)
+        : (catalog.builtPairSummaries(task) ?? []);
+      const extras = drawnExtras(tree.nodes, pairs, (id) => catalog.trajectorySummary(id));
+      return {
+        ...tree,
+        nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => ({
+          ...node,
+          ...extras.get(node.id),
+        })),
+      };
     }
     case "/api/tree-node": {
       const task = required(params, "task");
@@ -192,7 +249,8 @@ async function handle(catalog: Catalog, port: () => number, req: IncomingMessage
       send(res, 200, type, body);
     }
   } catch (error) {
-    const status = error instanceof HttpError ? error.status : 500;
+    // A query the API cannot answer (an unknown filter value) is the client's mistake: 400.
+    const status = error instanceof HttpError ? error.status : error instanceof QueryError ? 400 : 500;
     send(res, status, "application/json; charset=utf-8", JSON.stringify({ error: (error as Error).message }));
   }
 }

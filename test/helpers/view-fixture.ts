@@ -204,9 +204,39 @@ export function fixtureTrajectory(
     tools: TOOLS,
     messages,
     patch,
-    outcome: { resolved, exit_reason: exit, labels: branch === "stuck" ? ["stuck:repeated_action"] : [] },
+    outcome: {
+      resolved,
+      exit_reason: exit,
+      labels: branch === "stuck" ? ["stuck:repeated_action"] : [],
+      // A wrong fix was validated: its report names the failing test and the log validate wrote.
+      report: branch === "wrong" ? wrongFixReport(task.instance_id, run, sample) : null,
+    },
     usage: { total_tokens: 1200 + 150 * messages.length, seconds: 12 },
   });
+}
+
+/** The test log validate would have written for a wrong fix (relative to the run's folder). */
+export function fixtureLogPath(taskId: string, sample: number): string {
+  return `logs/${taskId}-${sample}.log`;
+}
+
+export const FIXTURE_FAILING_TEST = "main.py::check";
+
+function wrongFixReport(taskId: string, _run: string, sample: number) {
+  return {
+    patch_exists: true,
+    patch_successfully_applied: true,
+    resolved: false,
+    apply_method: "git apply",
+    tests_status: {
+      FAIL_TO_PASS: { success: [], failure: [FIXTURE_FAILING_TEST] },
+      PASS_TO_PASS: { success: [], failure: [] },
+    },
+    exit_code: 1,
+    duration_s: 0.4,
+    log_path: fixtureLogPath(taskId, sample),
+    parser: "exit-code",
+  };
 }
 
 /** Branches per run: the base model mostly fails, the aligned one mostly fixes. */
@@ -275,5 +305,31 @@ export async function writeFixtureRun(
   for (const chart of evalCharts(runs)) await writeFile(join(dir, "eval", `${chart.name}.svg`), chart.svg);
   await writeFile(join(dir, "eval", "report.json"), JSON.stringify({ runs: runs.map((r) => r.overall) }));
   await writeFile(join(dir, "notes.jsonl"), '{"hello": "not a sealign file"}\n');
+  // The wrong fixes' test logs, where their reports point (relative to each run's folder).
+  for (const t of trajectories) {
+    const log = t.outcome.report?.log_path;
+    if (!log) continue;
+    await mkdir(join(dir, t.provenance.run_id!, "logs"), { recursive: true });
+    await writeFile(
+      join(dir, t.provenance.run_id!, log),
+      `$ python3 main.py\nTraceback (most recent call last):\n  File "main.py", in check\nAssertionError: ${t.id}\n`,
+    );
+  }
+  // The tasks the run was collected on, with their gold patches (the right fix).
+  const tasks = loadFixtureTasks().map((task) => ({
+    ...task,
+    patch: oneLineDiff(task.files["main.py"]!, EDITS[task.instance_id]!.bug, EDITS[task.instance_id]!.fix),
+  }));
+  await writeFile(join(dir, "tasks.jsonl"), `${tasks.map((t) => JSON.stringify(t)).join("\n")}\n`);
+  // A trained model's folder: Hugging Face files, not reports.
+  await mkdir(join(dir, "model", "trained"), { recursive: true });
+  await writeFile(
+    join(dir, "model", "trained", "config.json"),
+    '{"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}',
+  );
+  await writeFile(
+    join(dir, "model", "trained", "tokenizer_config.json"),
+    '{"tokenizer_class": "Qwen2Tokenizer"}',
+  );
   return { trajectories, pairs, analyses };
 }

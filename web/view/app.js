@@ -521,7 +521,7 @@ async function trajectoryPage(id) {
 
 async function treePage(taskId, nodeId) {
   const tree = await api("tree", { task: taskId });
-  const [pairs, { items: trajs, total: trajTotal }] = await Promise.all([
+  const [pairs, { rows: trajs, total: trajTotal }] = await Promise.all([
     api("pairs", { task: taskId, limit: 0 }),
     api("trajectories", { task: taskId, limit: 500 }),
   ]);

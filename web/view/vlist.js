@@ -8,7 +8,7 @@ const PAGE = 100;
  * page holds a few dozen row elements and has fetched one page.
  *
  * @param {object} options
- * @param {(offset: number, limit: number) => Promise<{total: number, items: unknown[]}>} options.fetchPage
+ * @param {(offset: number, limit: number) => Promise<{total: number, items?: unknown[], rows?: unknown[]}>} options.fetchPage
  * @param {(item: any, index: number) => HTMLElement} options.renderRow
  * @param {number} [options.rowHeight] pixels per row (rows are fixed height)
  * @param {string} [options.height] CSS height of the scroller
@@ -36,7 +36,8 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
     loading.add(pageIndex);
     try {
       const result = await fetchPage(pageIndex * PAGE, PAGE);
-      pages.set(pageIndex, result.items);
+      // /api/trajectories answers {total, rows}; the other lists {total, items}.
+      pages.set(pageIndex, result.rows ?? result.items);
       if (!known || result.total !== total) setTotal(result.total);
     } finally {
       loading.delete(pageIndex);
