@@ -20,6 +20,11 @@ const StageSchema = z
     dataset: z.string().min(1),
     /** TRL config fields for this stage. */
     args: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * DPO only: run each pair as one [prompt, chosen, rejected] sequence (python/prefix_sharing.py).
+     * Default: on for sealign's DPO exports, off for other data.
+     */
+    prefix_sharing: z.boolean().optional(),
   })
   .strict();
 
@@ -53,6 +58,12 @@ export const TrainConfigSchema = z
   .superRefine((config, ctx) => {
     if (!config.sft && !config.dpo)
       ctx.addIssue({ code: "custom", path: ["sft"], message: "give sft, dpo or both" });
+    if (config.sft?.prefix_sharing !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sft", "prefix_sharing"],
+        message: "prefix_sharing is a DPO option",
+      });
     for (const stage of ["sft", "dpo"] as const) {
       for (const key of TRL_MANAGED)
         if (config[stage]?.args[key] !== undefined)

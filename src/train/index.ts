@@ -3,6 +3,7 @@ export { loadTrainConfig, resolveTrainConfig, type TrainConfig, TrainConfigSchem
 export { convertToGguf, ensureLlamaCpp, GGUF_OUT_TYPES, type GgufOutType, llamaCppBundle } from "./gguf.js";
 export { latestPerStep, type MetricRecord, parseMetricsLine } from "./metrics.js";
 export { cacheDir, venvDir, venvPython } from "./paths.js";
+export { choosePrefixSharing, type PrefixSharingChoice } from "./prefix-sharing.js";
 export { type ProcessResult, runChecked, runProcess } from "./process.js";
 export { type StageSummary, summariseStage, writeTrainReport } from "./report.js";
 export { maxLengthFromCard, runTraining, type TrainOptions, type TrainResult } from "./run.js";

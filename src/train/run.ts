@@ -11,6 +11,7 @@ import type { TrainConfig } from "./config.js";
 import { convertToGguf } from "./gguf.js";
 import { type MetricRecord, parseMetricsLine, progressLine } from "./metrics.js";
 import { pythonFile, venvDir } from "./paths.js";
+import { choosePrefixSharing } from "./prefix-sharing.js";
 import { runChecked, runProcess } from "./process.js";
 import { type StageSummary, summariseStage, writeTrainReport } from "./report.js";
 import { latestCheckpoint, type Stage, trlConfigYaml, trlStageConfig } from "./trl-config.js";
@@ -159,9 +160,24 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
     const fit = maxLengthFromCard(config[stage]!.dataset, config[stage]!.args.max_length);
     if (fit.maxLength !== undefined) trlConfig.max_length = fit.maxLength;
     if (fit.warning) say(`${stage}: ${fit.warning}`);
+    const prefix =
+      stage === "dpo" ? choosePrefixSharing(config.dpo!.dataset, config.dpo!.prefix_sharing) : null;
+    if (prefix) {
+      say(`dpo: prefix sharing ${prefix.enabled ? "requested" : "off"} (${prefix.why})`);
+      // Reference log-probs once, before training, cached by TRL with the dataset: the frozen
+      // reference model is then not held in memory during DPO.
+      if (prefix.enabled && config.dpo!.args.precompute_ref_log_probs === undefined)
+        trlConfig.precompute_ref_log_probs = true;
+    }
     const yamlPath = join(out, `${stage}.trl.yaml`);
     await writeFileAtomic(yamlPath, trlConfigYaml(trlConfig));
-    const script = [pythonFile("trl_train.py"), stage, "--config", yamlPath];
+    const script = [
+      pythonFile("trl_train.py"),
+      stage,
+      "--config",
+      yamlPath,
+      ...(prefix?.enabled ? ["--prefix-sharing"] : []),
+    ];
     const argv = config.accelerate
       ? [
           "-m",
@@ -185,6 +201,7 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
       ...(options.signal ? { signal: options.signal } : {}),
       onLine: (line) => {
         options.onOutput?.(line, stage);
+        if (line.startsWith("SEALIGN_NOTE ")) say(`${stage}: ${line.slice("SEALIGN_NOTE ".length)}`);
         const record = parseMetricsLine(line, stage);
         if (record) {
           pending.push(metrics.append(record));
