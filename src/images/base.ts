@@ -211,8 +211,43 @@ export async function ensureBaseImage(docker: Docker, options: BaseImageOptions 
     );
   }
 
+  // one build at a time per release (two test files, or two commands, may ask at once): the
+  // second waits, then finds the first's image
+  const lock = await acquireBuildLock(join(homedir(), ".cache", "sealign", `base-${release}.lock`), progress);
+  try {
+    const again = await inspectImage(docker, image);
+    if (again && again.labels[RECIPE_LABEL] === recipeHash && !options.force) {
+      return { image, release, recipeHash, built: false, durationMs: 0, sizeBytes: again.size };
+    }
+    return await buildBase(docker, {
+      image,
+      release,
+      mirror,
+      recipeHash,
+      certificates,
+      progress,
+      cacheDir: options.cacheDir,
+    });
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildBase(
+  docker: Docker,
+  o: {
+    image: string;
+    release: string;
+    mirror: string;
+    recipeHash: string;
+    certificates: Array<{ name: string; pem: string }>;
+    progress: (line: string) => void;
+    cacheDir: string | undefined;
+  },
+): Promise<BaseImage> {
+  const { image, release, mirror, recipeHash, certificates, progress } = o;
   const started = Date.now();
-  const cacheDir = options.cacheDir ?? join(homedir(), ".cache", "sealign", "debootstrap", release);
+  const cacheDir = o.cacheDir ?? join(homedir(), ".cache", "sealign", "debootstrap", release);
   mkdirSync(cacheDir, { recursive: true });
   // /var/tmp, not /tmp: a root file system is hundreds of MB and /tmp is often a small tmpfs
   const work = mkdtempSync(join(existsSync("/var/tmp") ? "/var/tmp" : "/tmp", "sealign-base-"));
@@ -330,4 +365,47 @@ function run(command: string, args: string[], progress: (line: string) => void):
         );
     });
   });
+}
+
+/**
+ * An exclusive lock file holding the owner's pid; a lock whose owner is dead is taken over.
+ * Waits (polling) while a live process holds it.
+ */
+async function acquireBuildLock(
+  path: string,
+  progress: (line: string) => void,
+): Promise<{ release(): void }> {
+  mkdirSync(join(path, ".."), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: "wx" });
+      return { release: () => rmSync(path, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(path, "utf8").trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    // an empty file is one being written this instant: its owner is alive
+    let alive = !(owner > 0);
+    if (owner > 0) {
+      try {
+        process.kill(owner, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (!told) progress(`base: another process (pid ${owner}) is building this image; waiting`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

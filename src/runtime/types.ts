@@ -22,6 +22,8 @@ export interface ExecResult {
   signal: string | null;
   timedOut: boolean;
   durationMs: number;
+  /** True when the kernel killed the command for exceeding the environment's memory limit. */
+  oomKilled?: boolean;
 }
 
 export interface ExecOptions {
