@@ -71,6 +71,33 @@ export {
 } from "./providers/types.js";
 export * from "./render/index.js";
 export {
+  LocalEnvironment,
+  type LocalEnvironmentOptions,
+  LocalRuntime,
+  type LocalRuntimeOptions,
+  type LocalTaskBase,
+} from "./runtime/local.js";
+export type {
+  Environment,
+  ExecOptions,
+  ExecResult,
+  OpenOptions,
+  PidsLimitMechanism,
+  Runtime,
+  Shell,
+  ShellLimits,
+  TaskBase,
+} from "./runtime/types.js";
+export {
+  type ApplyResult as WorkspaceApplyResult,
+  applyPatch as applyPatchInside,
+  computePatch,
+  type FileOp,
+  type FileOpResult,
+  fileOp,
+  writeFiles as writeFilesInside,
+} from "./runtime/workspace-ops.js";
+export {
   bwrapAvailable,
   DEFAULT_LIMITS,
   DEFAULT_MOUNT_POINT,

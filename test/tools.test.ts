@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalEnvironment } from "../src/runtime/local.js";
 import { ansiCQuote } from "../src/sandbox/shell.js";
 import { BashTool } from "../src/tools/bash.js";
 import { EditorTool } from "../src/tools/editor.js";
@@ -79,7 +80,9 @@ describe("str_replace_editor", () => {
     writeFileSync(join(root, "pkg", "sub", "deep", "hidden-by-depth.py"), "");
     writeFileSync(join(root, ".secret"), "");
     symlinkSync("/etc", join(root, "etc"));
-    editor = new EditorTool({ hostRoot: root, viewRoot: "/workspace" });
+    editor = new EditorTool({
+      env: new LocalEnvironment({ dir: root, baseCommit: "", removeOnClose: false }),
+    });
   });
   const run = (args: Record<string, unknown>) => editor.execute(args);
 
@@ -156,10 +159,11 @@ describe("str_replace_editor", () => {
 describe("execute_bash", () => {
   let bash: BashTool;
   beforeAll(() => {
-    bash = new BashTool(
-      { workspace: tempDir("sealign-bash-") },
-      { softTimeoutMs: 700, hardTimeoutMs: 20_000, maxOutputChars: 400 },
-    );
+    bash = new BashTool(new LocalEnvironment({ dir: tempDir("sealign-bash-"), baseCommit: "" }), {
+      softTimeoutMs: 700,
+      hardTimeoutMs: 20_000,
+      maxOutputChars: 400,
+    });
   });
   afterAll(async () => {
     await bash.close();

@@ -1,18 +1,12 @@
-import { realpathSync } from "node:fs";
 import { InputError } from "../errors.js";
 import { episodePrompts, loadPromptTemplates, type PromptTemplates } from "../prompts/templates.js";
 import { messageText } from "../providers/tokens.js";
 import type { CompletionContext, ModelProvider, Sampling } from "../providers/types.js";
 import { ModelError } from "../providers/types.js";
-import { DEFAULT_MOUNT_POINT, type SandboxLimits } from "../sandbox/bwrap.js";
-import {
-  type BaseWorkspace,
-  cloneWorkspace,
-  diffAgainstBase,
-  type PrepareOptions,
-  prepareBase,
-  removeWorkspace,
-} from "../sandbox/workspace.js";
+import { LocalRuntime } from "../runtime/local.js";
+import { computePatch } from "../runtime/workspace-ops.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
+import type { BaseWorkspace, PrepareOptions } from "../sandbox/workspace.js";
 import { stepsOfMessages } from "../schema/steps.js";
 import type { Task } from "../schema/task.js";
 import type { ExitReason, Message, ToolMessage, Trajectory } from "../schema/trajectory.js";
@@ -105,20 +99,17 @@ export async function runEpisodeTimed(
   const templates = options.templates ?? loadPromptTemplates();
   const episodeId = options.episodeId ?? `${task.instance_id}#${options.runId ?? "run"}#${sampleIndex}`;
 
-  const ownBase = !options.base;
-  const base = options.base ?? (await prepareBase(task, options.prepare));
-  const workspace = await cloneWorkspace(base, { root: options.workspaceRoot, name: task.instance_id });
-  const viewRoot = options.unsafeNoSandbox ? realpathSync(workspace) : DEFAULT_MOUNT_POINT;
-  const toolbox = new Toolbox({
-    sandbox: {
-      workspace,
-      unsafeNoSandbox: options.unsafeNoSandbox,
-      limits: options.limits,
-      maxProcesses: options.maxProcesses,
-    },
-    viewRoot,
-    bash: options.bash,
+  const runtime = new LocalRuntime({
+    root: options.workspaceRoot ?? options.prepare?.root,
+    repoPathOf: () => options.prepare?.repoPath,
+    limits: options.limits,
+    maxProcesses: options.maxProcesses,
+    unsafeNoSandbox: options.unsafeNoSandbox,
   });
+  const base = options.base ? { task, ...options.base } : await runtime.prepare(task);
+  const env = await runtime.open(base, { name: task.instance_id });
+  const viewRoot = env.workdir;
+  const toolbox = new Toolbox({ env, bash: options.bash });
 
   const prompts = episodePrompts(templates, task, viewRoot);
   const messages: Message[] = [
@@ -270,8 +261,8 @@ export async function runEpisodeTimed(
   } finally {
     options.signal?.removeEventListener("abort", stopShell);
     await toolbox.close();
-    await removeWorkspace(workspace);
-    if (ownBase) await removeWorkspace(base.dir);
+    await env.close();
+    await runtime.close();
   }
 
   async function estimateContext(): Promise<number> {
@@ -286,7 +277,7 @@ export async function runEpisodeTimed(
     const finishStarted = Date.now();
     if (exitReason !== "sandbox_error" || setupMs > 0) {
       try {
-        patch = await diffAgainstBase(workspace, base.baseCommit);
+        patch = await computePatch(env);
       } catch (error) {
         patch = null;
         exitDetail = `${exitDetail ?? ""}${exitDetail ? "; " : ""}diff failed: ${(error as Error).message}`;
@@ -328,7 +319,7 @@ export async function runEpisodeTimed(
           context_tokens: contextTokens,
           wall_clock_ms: wallClockMs,
           stuck_repeat: stuckRepeat,
-          sandbox: options.unsafeNoSandbox ? "none (--unsafe-no-sandbox)" : "bubblewrap",
+          sandbox: env.isolation,
           pids_limit: toolbox.bash.pidsLimit ?? null,
           base_commit: base.baseCommit,
         },

@@ -48,6 +48,11 @@ export interface SandboxOptions {
    * machine offers one (see pids.ts): contains fork bombs even as root.
    */
   maxProcesses?: number;
+  /**
+   * Working directory inside the sandbox (default: the workspace's mount point; with
+   * `unsafeNoSandbox`, a host path).
+   */
+  chdir?: string;
 }
 
 /** Where the workspace is mounted inside the sandbox unless told otherwise. */
@@ -174,7 +179,7 @@ export function sandboxArgv(command: string[], options: SandboxOptions): string[
   argv.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
   for (const home of ["/root", "/home"]) if (existsSync(home)) argv.push("--tmpfs", home);
   for (const dir of [...homeToolDirs(), ...(options.readOnlyPaths ?? [])]) argv.push("--ro-bind", dir, dir);
-  argv.push("--bind", workspace, mountPoint, "--chdir", mountPoint);
+  argv.push("--bind", workspace, mountPoint, "--chdir", options.chdir ?? mountPoint);
   argv.push("--clearenv");
   for (const [key, value] of Object.entries(sandboxEnv(mountPoint, options.env)))
     argv.push("--setenv", key, value);
@@ -184,6 +189,8 @@ export function sandboxArgv(command: string[], options: SandboxOptions): string[
 export interface RunResult {
   /** stdout and stderr interleaved, as a terminal would show them. */
   output: string;
+  /** stdout alone: for commands whose output is data (a diff, a file's content). */
+  stdout: string;
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -196,7 +203,7 @@ export interface RunResult {
  */
 export function runSandboxed(
   shellCommand: string,
-  options: SandboxOptions & { timeoutMs: number; maxOutputBytes?: number },
+  options: SandboxOptions & { timeoutMs: number; maxOutputBytes?: number; stdin?: string | Buffer },
 ): Promise<RunResult> {
   const inner = sandboxArgv(["bash", "-c", shellCommand], options);
   const cgroup = PidsCgroup.create(
@@ -208,21 +215,32 @@ export function runSandboxed(
   const maxOutput = options.maxOutputBytes ?? 16 * 1024 * 1024;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: options.workspace,
+      cwd: options.unsafeNoSandbox ? (options.chdir ?? options.workspace) : options.workspace,
       env: options.unsafeNoSandbox
         ? sandboxEnv(options.workspace, options.env)
         : { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       detached: true,
     });
+    if (options.stdin !== undefined && child.stdin) {
+      // a command that exits without reading its input closes the pipe: not an error
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(options.stdin);
+    }
     const chunks: Buffer[] = [];
+    const outChunks: Buffer[] = [];
     let size = 0;
+    let outSize = 0;
     const onData = (chunk: Buffer) => {
       if (size < maxOutput) chunks.push(chunk.subarray(0, maxOutput - size));
       size += chunk.length;
     };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (outSize < maxOutput) outChunks.push(chunk.subarray(0, maxOutput - outSize));
+      outSize += chunk.length;
+      onData(chunk);
+    });
+    child.stderr?.on("data", onData);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -243,6 +261,7 @@ export function runSandboxed(
       clearTimeout(timer);
       const result: RunResult = {
         output: Buffer.concat(chunks).toString("utf8"),
+        stdout: Buffer.concat(outChunks).toString("utf8"),
         exitCode: code,
         signal,
         timedOut,

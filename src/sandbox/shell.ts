@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import type { PidsLimitMechanism, Shell, ShellResult } from "../runtime/types.js";
 import { type SandboxOptions, sandboxArgv, sandboxEnv } from "./bwrap.js";
 import { joinCgroupArgv, PidsCgroup } from "./pids.js";
 import { descendants, signalAll } from "./proctree.js";
@@ -12,24 +13,8 @@ export interface ShellOptions extends SandboxOptions {
   keepChars?: number;
 }
 
-/** What one `run`/`wait` call saw. */
-export interface ShellResult {
-  /** Output since the command started (or since the last partial result), stdout+stderr. */
-  output: string;
-  /** Characters dropped from the middle of `output` because it was too long. */
-  droppedChars: number;
-  /** The command's exit status, or null while it is still running (or when it was killed). */
-  exitCode: number | null;
-  /** True when the command is still running (soft time-out reached). */
-  running: boolean;
-  /** True when the hard limit was reached and the command was killed. */
-  killed: boolean;
-  /** True when the shell itself exited (e.g. the command ran `exit`); a new one is needed. */
-  shellExited: boolean;
-}
-
-/** How `pidsLimit` is enforced on this machine: a cgroup, or not at all (reported in manifests). */
-export type PidsLimitMechanism = "cgroup" | "none";
+// The shell's result and the pids mechanism are the runtime interface's (src/runtime/types.ts).
+export type { PidsLimitMechanism, ShellResult } from "../runtime/types.js";
 
 /** Turn any text into a bash ANSI-C quoted word ($'...') on one line, so it can be sent as one line. */
 export function ansiCQuote(text: string): string {
@@ -54,7 +39,7 @@ export function ansiCQuote(text: string): string {
  * random nonce and the exit status. The command inherits the shell's stdin, so text written
  * while it runs (`sendInput`) reaches it, as typed input would.
  */
-export class PersistentShell {
+export class PersistentShell implements Shell {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly cgroup: PidsCgroup | null;
   private readonly marker: string;

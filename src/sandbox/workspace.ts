@@ -16,11 +16,19 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: "sealign@localhost",
   GIT_AUTHOR_DATE: "2000-01-01T00:00:00Z",
   GIT_COMMITTER_DATE: "2000-01-01T00:00:00Z",
+  // no system or user configuration: only what sealign passes (and the repository's own)
   GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_TERMINAL_PROMPT: "0",
 };
 
-/** Run git in a directory with sealign's fixed identity; returns stdout. */
+/**
+ * Run git on the host in a directory with sealign's fixed identity; returns stdout.
+ *
+ * Only for repositories no model or patch has touched (a base being built, a fresh clone of
+ * it): on a touched workspace git runs inside its environment (src/runtime/workspace-ops.ts).
+ * Even so no hook or fsmonitor command configured anywhere may run.
+ */
 export async function git(
   cwd: string,
   args: string[],
@@ -28,7 +36,7 @@ export async function git(
 ): Promise<string> {
   const { stdout } = await run(
     "git",
-    ["-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false", ...args],
+    ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=", "-c", "advice.detachedHead=false", ...args],
     {
       cwd,
       env: { ...process.env, ...GIT_ENV },
@@ -55,6 +63,8 @@ export async function writeFiles(
 ): Promise<void> {
   for (const [relative, content] of Object.entries(files)) {
     const full = pathInside(root, relative, `${field} entry`);
+    if (relative.split(/[\\/]/).includes(".git"))
+      throw new InputError(`${field} entry "${relative}" writes into git's own folder`, { field });
     await mkdir(dirname(full), { recursive: true });
     await writeFile(full, content);
   }
@@ -113,9 +123,10 @@ export async function prepareBase(task: Task, options: PrepareOptions = {}): Pro
 }
 
 /**
- * A fresh, independent copy of a base workspace for one episode or one validation. `git clone
- * --local` hard-links the immutable object store and writes the working files anew, so the copy
- * is cheap and no edit can reach the base.
+ * A fresh, independent copy of a base workspace with its own object store (`--no-hardlinks`: a
+ * hard-linked object file rewritten in the copy would change the base too). The local runtime
+ * makes its environments' workspaces more cheaply (src/runtime/local.ts: alternates onto the
+ * base's objects, mounted read-only in the sandbox).
  */
 export async function cloneWorkspace(
   base: BaseWorkspace,
@@ -126,7 +137,7 @@ export async function cloneWorkspace(
   const dir = await mkdtemp(join(parent, `${safeName(options.name ?? "ws")}-`));
   await rm(dir, { recursive: true });
   // --no-checkout: the files are written once, by the checkout of the base below
-  await git(parent, ["clone", "-q", "--local", "--no-checkout", base.dir, dir]);
+  await git(parent, ["clone", "-q", "--no-hardlinks", "--no-checkout", base.dir, dir]);
   await git(dir, ["checkout", "-q", "--detach", base.baseCommit]);
   return dir;
 }
@@ -151,6 +162,7 @@ export async function removeWorkspace(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-function safeName(name: string): string {
+/** A folder-name-safe form of a task id or name. */
+export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
 }

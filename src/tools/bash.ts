@@ -1,9 +1,4 @@
-import {
-  PersistentShell,
-  type PidsLimitMechanism,
-  type ShellOptions,
-  type ShellResult,
-} from "../sandbox/shell.js";
+import type { Environment, PidsLimitMechanism, Shell, ShellResult } from "../runtime/types.js";
 import type { ToolObservation } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
 
@@ -26,29 +21,29 @@ export const DEFAULT_BASH_LIMITS: BashToolLimits = {
 const CTRL_KEYS = new Set(["C-c", "C-d", "C-z"]);
 
 /**
- * execute_bash: one persistent sandboxed shell per episode. A command that stops printing for
+ * execute_bash: one persistent shell per episode, inside its environment. A command that stops printing for
  * the soft time-out comes back with its output so far and keeps running; the model can then
  * wait (empty command), type input (is_input), or interrupt (C-c). A new shell is started if
  * the old one exits or has to be killed (working directory and environment are then lost, and
  * the observation says so).
  */
 export class BashTool {
-  private shell: PersistentShell | null = null;
-  private readonly options: ShellOptions;
+  private shell: Shell | null = null;
+  private readonly env: Environment;
   readonly limits: BashToolLimits;
   /** Milliseconds spent waiting on commands (for the overhead figures). */
   commandMs = 0;
 
-  constructor(options: ShellOptions, limits: Partial<BashToolLimits> = {}) {
-    this.options = options;
+  constructor(env: Environment, limits: Partial<BashToolLimits> = {}) {
+    this.env = env;
     this.limits = { ...DEFAULT_BASH_LIMITS, ...limits };
   }
 
   /** Start the shell (done lazily otherwise); throws when the sandbox cannot start. */
-  async start(): Promise<PersistentShell> {
+  async start(): Promise<Shell> {
     if (!this.shell || this.shell.closed) {
-      this.shell = await PersistentShell.start(this.options);
-      this.pidsLimit = this.shell.pidsLimit;
+      this.shell = await this.env.startShell();
+      this.pidsLimit = this.env.pidsLimit;
     }
     return this.shell;
   }

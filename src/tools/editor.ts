@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, posix, relative, sep } from "node:path";
+import { posix } from "node:path";
+import type { Environment } from "../runtime/types.js";
+import { type FileOpResult, fileOp } from "../runtime/workspace-ops.js";
 import type { ToolObservation } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
 
@@ -11,23 +11,23 @@ const SNIPPET_LINES = 4;
 
 /**
  * str_replace_editor, as in OpenHands: view (numbered lines, view_range, directory listing),
- * create, str_replace (old_str must occur exactly once), insert, undo_edit. It edits the host
- * copy of the workspace directly (no sandbox round trip), and confines every path to it: paths
- * are absolute in the sandbox's view (`/workspace/...`), and symlinks that lead outside are
- * refused.
+ * create, str_replace (old_str must occur exactly once), insert, undo_edit. Every read and write
+ * is one file operation *inside* the episode's environment (src/runtime/workspace-ops.ts), so a
+ * symlink the model plants can at worst lead within the environment and no check-then-write
+ * race reaches the host. Paths are absolute in the environment's view (`/workspace/...`); a
+ * path that resolves outside the workspace is refused.
  */
 export class EditorTool {
-  /** The workspace on the host. */
-  private readonly hostRoot: string;
-  /** The workspace as the agent sees it (the sandbox mount point). */
+  private readonly env: Environment;
+  /** The workspace as the agent sees it (the environment's workdir). */
   private readonly viewRoot: string;
   private readonly maxOutputChars: number;
   /** Earlier contents per file, for undo_edit. */
   private readonly history = new Map<string, string[]>();
 
-  constructor(options: { hostRoot: string; viewRoot: string; maxOutputChars?: number }) {
-    this.hostRoot = realpathSync(options.hostRoot);
-    this.viewRoot = posix.normalize(options.viewRoot);
+  constructor(options: { env: Environment; maxOutputChars?: number }) {
+    this.env = options.env;
+    this.viewRoot = posix.normalize(options.env.workdir);
     this.maxOutputChars = options.maxOutputChars ?? 30_000;
   }
 
@@ -45,24 +45,27 @@ export class EditorTool {
   private async dispatch(args: Record<string, unknown>): Promise<string> {
     const command = String(args.command);
     const shown = String(args.path);
-    const host = this.resolve(shown);
+    const path = this.resolve(shown);
     switch (command) {
       case "view":
-        return this.view(shown, host, args.view_range);
+        return this.view(shown, path, args.view_range);
       case "create":
-        return this.create(shown, host, args.file_text);
+        return this.create(shown, path, args.file_text);
       case "str_replace":
-        return this.strReplace(shown, host, args.old_str, args.new_str);
+        return this.strReplace(shown, path, args.old_str, args.new_str);
       case "insert":
-        return this.insert(shown, host, args.insert_line, args.new_str);
+        return this.insert(shown, path, args.insert_line, args.new_str);
       case "undo_edit":
-        return this.undo(shown, host);
+        return this.undo(shown, path);
       default:
         throw new EditorError(`Unrecognized command ${command}.`);
     }
   }
 
-  /** Map an agent path to the host, refusing relative paths and anything outside the workspace. */
+  /**
+   * Check an agent path: absolute and lexically under the workspace. Where its symlinks lead is
+   * checked inside the environment by each file operation ("outside").
+   */
   private resolve(shown: string): string {
     if (!shown.startsWith("/")) {
       throw new EditorError(
@@ -75,31 +78,39 @@ export class EditorTool {
       throw new EditorError(
         `Invalid \`path\` parameter: ${shown}. Only files under ${this.viewRoot} can be accessed.`,
       );
-    const host = join(this.hostRoot, normal.slice(this.viewRoot.length));
-    // follow symlinks of the longest existing prefix: it must stay in the workspace
-    let probe = host;
-    while (!existsSync(probe) && probe !== this.hostRoot) probe = dirname(probe);
-    const real = realpathSync(probe);
-    if (real !== this.hostRoot && !real.startsWith(this.hostRoot + sep)) {
-      throw new EditorError(`Invalid \`path\` parameter: ${shown}. It leads outside ${this.viewRoot}.`);
-    }
-    return host;
+    return normal;
   }
 
-  private async view(shown: string, host: string, range: unknown): Promise<string> {
-    const info = await stat(host).catch(() => null);
-    if (!info)
+  /** One file operation inside the environment; the answers every command treats alike become errors. */
+  private async op(
+    shown: string,
+    op: "read" | "create" | "write",
+    path: string,
+    content?: string,
+  ): Promise<FileOpResult> {
+    const result = await fileOp(this.env, op, path, { content });
+    if (result.kind === "outside")
+      throw new EditorError(`Invalid \`path\` parameter: ${shown}. It leads outside ${this.viewRoot}.`);
+    if (result.kind === "missing")
       throw new EditorError(
         `Invalid \`path\` parameter: ${shown}. The path ${shown} does not exist. Please provide a valid path.`,
       );
-    if (info.isDirectory()) {
+    if (result.kind === "error") throw new EditorError(`Cannot write ${shown}: ${result.message}`);
+    return result;
+  }
+
+  private async view(shown: string, path: string, range: unknown): Promise<string> {
+    const found = await this.op(shown, "read", path);
+    if (found.kind === "directory") {
       if (range !== undefined && range !== null) {
         throw new EditorError("The `view_range` parameter is not allowed when `path` points to a directory.");
       }
-      const lines = await this.listTree(host, shown, 2);
+      const lines = treeLines(shown, found.entries);
       return `Here's the files and directories up to 2 levels deep in ${shown}, excluding hidden items:\n${[shown, ...lines].join("\n")}\n`;
     }
-    const text = await readFile(host, "utf8");
+    if (found.kind !== "file")
+      throw new EditorError(`Invalid \`path\` parameter: ${shown} is not a regular file.`);
+    const text = found.content;
     const lines = text.split("\n");
     if (text.endsWith("\n")) lines.pop();
     let start = 1;
@@ -128,52 +139,41 @@ export class EditorTool {
     return `Here's the result of running \`cat -n\` on ${shown}:\n${numbered(lines.slice(start - 1, end), start)}\n`;
   }
 
-  private async listTree(host: string, shown: string, depth: number): Promise<string[]> {
-    if (depth === 0) return [];
-    const out: string[] = [];
-    const entries = (await readdir(host, { withFileTypes: true }))
-      .filter((e) => !e.name.startsWith("."))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const child = posix.join(shown, entry.name);
-      out.push(entry.isDirectory() ? `${child}/` : child);
-      if (entry.isDirectory()) out.push(...(await this.listTree(join(host, entry.name), child, depth - 1)));
-    }
-    return out;
-  }
-
-  private async create(shown: string, host: string, fileText: unknown): Promise<string> {
+  private async create(shown: string, path: string, fileText: unknown): Promise<string> {
     if (typeof fileText !== "string")
       throw new EditorError("Parameter `file_text` is required for command: create.");
-    if (existsSync(host)) {
+    const made = await this.op(shown, "create", path, fileText);
+    if (made.kind !== "file") {
       throw new EditorError(
         `Invalid \`path\` parameter: ${shown}. File already exists at: ${shown}. Cannot overwrite files using command \`create\`.`,
       );
     }
-    await mkdir(dirname(host), { recursive: true });
-    await writeFile(host, fileText);
-    this.remember(host, null);
     return `File created successfully at: ${shown}`;
   }
 
-  private async readText(shown: string, host: string): Promise<string> {
-    const info = await stat(host).catch(() => null);
-    if (!info)
-      throw new EditorError(
-        `Invalid \`path\` parameter: ${shown}. The path ${shown} does not exist. Please provide a valid path.`,
-      );
-    if (info.isDirectory())
+  private async readText(shown: string, path: string): Promise<string> {
+    const found = await this.op(shown, "read", path);
+    if (found.kind === "directory")
       throw new EditorError(
         `Invalid \`path\` parameter: ${shown}. The path ${shown} is a directory and only the \`view\` command can be used on directories.`,
       );
-    return readFile(host, "utf8");
+    if (found.kind !== "file")
+      throw new EditorError(`Invalid \`path\` parameter: ${shown} is not a regular file.`);
+    return found.content;
   }
 
-  private async strReplace(shown: string, host: string, oldStr: unknown, newStr: unknown): Promise<string> {
+  /** Replace an existing file's content. */
+  private async writeText(shown: string, path: string, content: string): Promise<void> {
+    const written = await this.op(shown, "write", path, content);
+    if (written.kind !== "file")
+      throw new EditorError(`Invalid \`path\` parameter: ${shown} is not a regular file.`);
+  }
+
+  private async strReplace(shown: string, path: string, oldStr: unknown, newStr: unknown): Promise<string> {
     if (typeof oldStr !== "string")
       throw new EditorError("Parameter `old_str` is required for command: str_replace.");
     const replacement = typeof newStr === "string" ? newStr : "";
-    const text = await this.readText(shown, host);
+    const text = await this.readText(shown, path);
     if (oldStr === replacement) {
       throw new EditorError(
         `Invalid \`new_str\` parameter: ${replacement}. No replacement was performed. \`new_str\` and \`old_str\` must be different.`,
@@ -193,18 +193,18 @@ export class EditorTool {
       );
     }
     const updated = text.slice(0, first) + replacement + text.slice(first + oldStr.length);
-    this.remember(host, text);
-    await writeFile(host, updated);
+    await this.writeText(shown, path, updated);
+    this.remember(path, text);
     const line = lines[0] as number;
     return this.edited(shown, updated, line, replacement.split("\n").length);
   }
 
-  private async insert(shown: string, host: string, insertLine: unknown, newStr: unknown): Promise<string> {
+  private async insert(shown: string, path: string, insertLine: unknown, newStr: unknown): Promise<string> {
     if (typeof insertLine !== "number")
       throw new EditorError("Parameter `insert_line` is required for command: insert.");
     if (typeof newStr !== "string")
       throw new EditorError("Parameter `new_str` is required for command: insert.");
-    const text = await this.readText(shown, host);
+    const text = await this.readText(shown, path);
     const lines = text.split("\n");
     const trailing = text.endsWith("\n");
     if (trailing) lines.pop();
@@ -216,24 +216,24 @@ export class EditorTool {
     const added = newStr.split("\n");
     const updatedLines = [...lines.slice(0, insertLine), ...added, ...lines.slice(insertLine)];
     const updated = updatedLines.join("\n") + (trailing || lines.length === 0 ? "\n" : "");
-    this.remember(host, text);
-    await writeFile(host, updated);
+    await this.writeText(shown, path, updated);
+    this.remember(path, text);
     return this.edited(shown, updated, insertLine + 1, added.length);
   }
 
-  private async undo(shown: string, host: string): Promise<string> {
-    const stack = this.history.get(host);
-    const previous = stack?.pop();
+  private async undo(shown: string, path: string): Promise<string> {
+    const stack = this.history.get(path);
+    const previous = stack?.at(-1);
     if (previous === undefined) throw new EditorError(`No edit history found for ${shown}.`);
-    await writeFile(host, previous);
+    await this.writeText(shown, path, previous);
+    stack?.pop();
     return `Last edit to ${shown} undone successfully. Here's the result of running \`cat -n\` on ${shown}:\n${numbered(previous.split("\n"), 1)}\n`;
   }
 
-  private remember(host: string, previous: string | null): void {
-    if (previous === null) return;
-    const stack = this.history.get(host) ?? [];
+  private remember(path: string, previous: string): void {
+    const stack = this.history.get(path) ?? [];
     stack.push(previous);
-    this.history.set(host, stack);
+    this.history.set(path, stack);
   }
 
   private edited(shown: string, updated: string, firstLine: number, count: number): string {
@@ -242,11 +242,32 @@ export class EditorTool {
     const end = Math.min(lines.length, firstLine + count - 1 + SNIPPET_LINES);
     return `The file ${shown} has been edited. Here's the result of running \`cat -n\` on a snippet of ${shown}:\n${numbered(lines.slice(start - 1, end), start)}\nReview the changes and make sure they are as expected. Edit the file again if necessary.`;
   }
+}
 
-  /** The workspace-relative form of a host path (for messages). */
-  relativePath(host: string): string {
-    return relative(this.hostRoot, host);
+/**
+ * A directory listing in OpenHands' order: each folder's entries sorted by name, a folder's
+ * contents right after it (`dir/` marks folders; symlinks to folders are not entered).
+ */
+function treeLines(shown: string, entries: { path: string; directory: boolean }[]): string[] {
+  const children = new Map<string, { name: string; path: string; directory: boolean }[]>();
+  for (const entry of entries) {
+    const cut = entry.path.lastIndexOf("/");
+    const parent = cut === -1 ? "" : entry.path.slice(0, cut);
+    const list = children.get(parent) ?? [];
+    list.push({ name: entry.path.slice(cut + 1), ...entry });
+    children.set(parent, list);
   }
+  const out: string[] = [];
+  const walk = (parent: string) => {
+    const list = (children.get(parent) ?? []).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of list) {
+      const child = posix.join(shown, entry.path);
+      out.push(entry.directory ? `${child}/` : child);
+      if (entry.directory) walk(entry.path);
+    }
+  };
+  walk("");
+  return out;
 }
 
 function numbered(lines: string[], first: number): string {

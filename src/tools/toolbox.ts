@@ -1,4 +1,4 @@
-import type { ShellOptions } from "../sandbox/shell.js";
+import type { Environment } from "../runtime/types.js";
 import type { Tool, ToolCall } from "../schema/trajectory.js";
 import { BashTool, type BashToolLimits } from "./bash.js";
 import { EditorTool } from "./editor.js";
@@ -7,10 +7,8 @@ import { parseToolCall } from "./parse.js";
 import { CODEACT_TOOLS } from "./schemas.js";
 
 export interface ToolboxOptions {
-  /** The sandbox the shell runs in (its workspace is also what the editor edits). */
-  sandbox: ShellOptions;
-  /** Where the agent sees the workspace (the sandbox mount point, or the host path when unisolated). */
-  viewRoot: string;
+  /** The environment the shell runs in and the editor edits (the caller owns and closes it). */
+  env: Environment;
   bash?: Partial<BashToolLimits>;
   /** Tools offered (default: the four CodeAct tools). */
   tools?: Tool[];
@@ -24,13 +22,8 @@ export class Toolbox {
 
   constructor(options: ToolboxOptions) {
     this.tools = options.tools ?? CODEACT_TOOLS;
-    this.bash = new BashTool(options.sandbox, options.bash);
-    const maxOutputChars = this.bash.limits.maxOutputChars;
-    this.editor = new EditorTool({
-      hostRoot: options.sandbox.workspace,
-      viewRoot: options.viewRoot,
-      maxOutputChars,
-    });
+    this.bash = new BashTool(options.env, options.bash);
+    this.editor = new EditorTool({ env: options.env, maxOutputChars: this.bash.limits.maxOutputChars });
   }
 
   /** Run one tool call; malformed calls come back as tool-error observations, never as throws. */
