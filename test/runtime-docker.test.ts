@@ -1,0 +1,270 @@
+import { spawn } from "node:child_process";
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InputError } from "../src/errors.js";
+import {
+  DockerRuntime,
+  DockerUnavailableError,
+  ImageMissingError,
+  instanceImageName,
+  OWNER_LABEL,
+} from "../src/runtime/docker.js";
+import type { Environment } from "../src/runtime/types.js";
+import { TaskSchema } from "../src/schema/task.js";
+import { docker, dockerSkipReason, repoImage } from "./helpers/docker.js";
+import { REPO_ROOT } from "./helpers/paths.js";
+
+const task = (fields: Record<string, unknown>) =>
+  TaskSchema.parse({ instance_id: "demo__repo-1", problem_statement: "x", ...fields });
+
+describe("instance image names", () => {
+  it("follows SWE-bench's and SWE-Gym's naming, and a task's own image", () => {
+    const t = task({ instance_id: "pytest-dev__pytest-11143" });
+    expect(instanceImageName(t)).toBe("swebench/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
+    expect(instanceImageName(t, "myorg")).toBe("myorg/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
+    expect(instanceImageName(t, "xingyaoww")).toBe(
+      "xingyaoww/sweb.eval.x86_64.pytest-dev_s_pytest-11143:latest",
+    );
+    expect(instanceImageName(task({ instance_id: "Org__Repo-2" }))).toBe(
+      "swebench/sweb.eval.x86_64.org_1776_repo-2:latest",
+    );
+    expect(instanceImageName(task({ image: "local/own:1" }), "xingyaoww")).toBe("local/own:1");
+  });
+});
+
+describe("a daemon that is down", () => {
+  it("is a clear input error naming where it looked and both ways out", async () => {
+    const runtime = new DockerRuntime({ docker: new Docker({ socketPath: "/nonexistent/docker.sock" }) });
+    const error = await runtime.prepare(task({})).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DockerUnavailableError);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/no Docker daemon answers/);
+    expect((error as Error).message).toMatch(/--runtime local/);
+  });
+});
+
+const skip = await dockerSkipReason();
+if (skip) console.warn(skip);
+
+describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
+  let image = "";
+  const runtime = new DockerRuntime({ runId: "test", limits: { memoryMiB: 512, pidsLimit: 128, cpus: 1 } });
+  const envs: Environment[] = [];
+  const open = async (r = runtime) => {
+    const base = await r.prepare(task({ image }));
+    const env = await r.open(base, { name: "test" });
+    envs.push(env);
+    return env;
+  };
+
+  beforeAll(async () => {
+    image = await repoImage({ "hello.py": "print('hi')\n", README: "tiny\n" });
+  }, 900_000);
+  afterAll(async () => {
+    for (const env of envs) await env.close();
+  });
+
+  it("prepares from the image: base commit read from its repository", async () => {
+    const base = await runtime.prepare(task({ image }));
+    expect(base.baseCommit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("exec: stdout and stderr demultiplexed, exit code, cwd /testbed, env, stdin", async () => {
+    const env = await open();
+    expect(env.workdir).toBe("/testbed");
+    expect(env.isolation).toBe("docker");
+    const r = await env.exec("echo out; echo err >&2; pwd; ls; echo $GREETING; exit 3", {
+      timeoutMs: 20_000,
+      env: { GREETING: "hello there" },
+    });
+    expect(r.exitCode).toBe(3);
+    expect(r.timedOut).toBe(false);
+    expect(r.output).toContain("err");
+    expect(r.stdout).not.toContain("err");
+    expect(r.stdout).toContain("out\n/testbed\n");
+    expect(r.stdout).toContain("hello.py");
+    expect(r.stdout).toContain("hello there");
+    const input = await env.exec("wc -c; python3 hello.py", { timeoutMs: 20_000, stdin: "12345\n" });
+    expect(input.stdout.trim().split("\n")).toEqual(["6", "hi"]);
+    const cut = await env.exec("head -c 100000 /dev/zero | tr '\\0' a", {
+      timeoutMs: 20_000,
+      maxOutputBytes: 1000,
+    });
+    expect(cut.stdout.length).toBe(1000);
+    const sub = await env.exec("pwd", { timeoutMs: 20_000, cwd: "/tmp" });
+    expect(sub.stdout.trim()).toBe("/tmp");
+  });
+
+  it("exec time-out kills the command's whole tree, background children too", async () => {
+    const env = await open();
+    const started = Date.now();
+    const r = await env.exec("cp /bin/sleep /tmp/hangme; /tmp/hangme 300 & /tmp/hangme 300; echo never", {
+      timeoutMs: 1500,
+    });
+    expect(r.timedOut).toBe(true);
+    expect(r.exitCode).toBeNull();
+    expect(r.output).not.toContain("never");
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const left = await env.exec("cat /proc/[0-9]*/comm | grep -c hangme || true", { timeoutMs: 10_000 });
+    expect(left.stdout.trim()).toBe("0");
+  });
+
+  it("no network inside (--network none)", async () => {
+    const env = await open();
+    const r = await env.exec("ls /sys/class/net; (echo > /dev/tcp/1.1.1.1/80) 2>&1 && echo CONNECTED", {
+      timeoutMs: 20_000,
+    });
+    expect(r.stdout.split("\n")[0]).toBe("lo");
+    expect(r.output).not.toContain("CONNECTED");
+    const info = await docker.getContainer((env as unknown as { containerId: string }).containerId).inspect();
+    expect(info.HostConfig.NetworkMode).toBe("none");
+    expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
+    expect(info.HostConfig.PidsLimit).toBe(128);
+    expect(info.Config.Labels[OWNER_LABEL]).toContain(`/${process.pid}/`);
+  });
+
+  it("the memory limit holds and an OOM kill is recorded as such", async () => {
+    const env = await open();
+    const r = await env.exec("python3 -c \"x = b'a' * (1536 * 1024 * 1024); print('allocated')\"", {
+      timeoutMs: 60_000,
+    });
+    expect(r.stdout).not.toContain("allocated");
+    expect(r.exitCode).toBe(137);
+    expect(r.oomKilled).toBe(true);
+    expect(r.output).toMatch(/memory limit \(OOM\)/);
+    // the environment goes on
+    expect((await env.exec("echo alive", { timeoutMs: 10_000 })).stdout).toBe("alive\n");
+  });
+
+  it("the pids limit holds (a fork storm is capped)", async () => {
+    const env = await open();
+    const r = await env.exec(
+      "for i in $(seq 300); do sleep 5 & done 2>/dev/null; ls -d /proc/[0-9]* | wc -l; kill $(jobs -p) 2>/dev/null; true",
+      { timeoutMs: 60_000 },
+    );
+    expect(Number(r.stdout.trim().split("\n").at(-1))).toBeLessThanOrEqual(130);
+  });
+
+  it("persistent shell: cd and export persist, soft time-out, wait, C-c, hard kill, truncation", async () => {
+    const env = await open();
+    const shell = await env.startShell();
+    const limits = { softTimeoutMs: 5000, hardTimeoutMs: 20_000 };
+    expect((await shell.run("mkdir -p sub && cd sub && export X=42", limits)).exitCode).toBe(0);
+    const where = await shell.run("pwd; echo $X; false", limits);
+    expect(where.output).toBe("/testbed/sub\n42\n");
+    expect(where.exitCode).toBe(1);
+
+    const partial = await shell.run("echo start; sleep 3; echo end", {
+      softTimeoutMs: 1000,
+      hardTimeoutMs: 20_000,
+    });
+    expect(partial.running).toBe(true);
+    expect(partial.output).toContain("start");
+    expect(shell.busy).toBe(true);
+    const rest = await shell.wait(limits);
+    expect(rest.running).toBe(false);
+    expect(rest.output).toContain("end");
+    expect(rest.exitCode).toBe(0);
+
+    const hung = await shell.run("sleep 300", { softTimeoutMs: 500, hardTimeoutMs: 20_000 });
+    expect(hung.running).toBe(true);
+    const stopped = await shell.interrupt(3000);
+    expect(stopped.running).toBe(false);
+    expect(stopped.exitCode).toBe(130);
+
+    const typed = await shell.run("read line; echo got $line", { softTimeoutMs: 500, hardTimeoutMs: 20_000 });
+    expect(typed.running).toBe(true);
+    expect((await shell.sendInput("abc", limits)).output).toContain("got abc");
+
+    const started = Date.now();
+    const killed = await shell.run("sleep 300", { softTimeoutMs: 30_000, hardTimeoutMs: 1500 });
+    expect(killed.killed).toBe(true);
+    expect(killed.exitCode).toBeNull();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const after = await shell.run("echo still here; pwd", limits);
+    expect(after.output).toBe("still here\n/testbed/sub\n");
+
+    const big = await shell.run("head -c 3000000 /dev/zero | tr '\\0' a; echo", limits);
+    expect(big.droppedChars).toBeGreaterThan(0);
+    expect(big.exitCode).toBe(0);
+
+    const gone = await shell.run("exit 4", limits);
+    expect(gone.shellExited).toBe(true);
+    await shell.close();
+  });
+
+  it("close removes the container; closing twice is safe", async () => {
+    const env = await open();
+    const id = (env as unknown as { containerId: string }).containerId;
+    await env.close();
+    await env.close();
+    const error = await docker
+      .getContainer(id)
+      .inspect()
+      .catch((e: { statusCode?: number }) => e);
+    expect((error as { statusCode?: number }).statusCode).toBe(404);
+  });
+
+  it("a missing image that cannot be pulled: the error names the image and the build command", async () => {
+    const r = new DockerRuntime({ imageNamespace: "sealign-test-missing" });
+    const error = await r.prepare(task({ instance_id: "nope__nope-1" })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageMissingError);
+    expect((error as Error).message).toContain(
+      "sealign-test-missing/sweb.eval.x86_64.nope_1776_nope-1:latest",
+    );
+    expect((error as Error).message).toContain("sealign images build");
+  });
+
+  /** A child process that opens a container, prints its id, then waits to be killed. */
+  const owner = () => {
+    const script = `
+      import { DockerRuntime } from ${JSON.stringify(`${REPO_ROOT}/dist/runtime/docker.js`)};
+      import { TaskSchema } from ${JSON.stringify(`${REPO_ROOT}/dist/schema/task.js`)};
+      const r = new DockerRuntime({ runId: "owner" });
+      const base = await r.prepare(TaskSchema.parse({ instance_id: "a__b-1", problem_statement: "x", image: ${JSON.stringify(image)} }));
+      const env = await r.open(base);
+      console.log(env.containerId);
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const id = new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("\n")) resolve(out.trim());
+      });
+      child.on("exit", (code) => reject(new Error(`owner exited ${code} before opening`)));
+    });
+    return { child, id };
+  };
+  const exists = (id: string) =>
+    docker
+      .getContainer(id)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+
+  it("kill -9 of the owning process leaves its container, which the next sweep removes", async () => {
+    const { child, id } = owner();
+    const containerId = await id;
+    const sweeper = new DockerRuntime();
+    // the owner is alive: its container is left alone
+    expect(await sweeper.sweepContainers()).not.toContain(containerId);
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(await exists(containerId)).toBe(true);
+    expect(await sweeper.sweepContainers()).toContain(containerId);
+    expect(await exists(containerId)).toBe(false);
+  });
+
+  it("SIGTERM of the owning process removes its container before it dies", async () => {
+    const { child, id } = owner();
+    const containerId = await id;
+    const exit = new Promise<NodeJS.Signals | null>((r) => child.once("exit", (_, signal) => r(signal)));
+    child.kill("SIGTERM");
+    expect(await exit).toBe("SIGTERM");
+    expect(await exists(containerId)).toBe(false);
+  });
+});
