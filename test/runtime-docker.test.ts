@@ -9,6 +9,7 @@ import {
   instanceImageName,
   OWNER_LABEL,
 } from "../src/runtime/docker.js";
+import { chooseRuntime, parseRuntimeName } from "../src/runtime/select.js";
 import type { Environment } from "../src/runtime/types.js";
 import { TaskSchema } from "../src/schema/task.js";
 import { docker, dockerSkipReason, repoImage } from "./helpers/docker.js";
@@ -29,6 +30,32 @@ describe("instance image names", () => {
       "swebench/sweb.eval.x86_64.org_1776_repo-2:latest",
     );
     expect(instanceImageName(task({ image: "local/own:1" }), "xingyaoww")).toBe("local/own:1");
+  });
+});
+
+describe("choosing the runtime", () => {
+  const inline = task({ instance_id: "inline-1", files: { "a.py": "x = 1\n" } });
+  const repo = task({ instance_id: "org__repo-1", repo: "org/repo", base_commit: "abc" });
+  const noLocal = { hasLocalRepository: () => false };
+  it("--runtime is checked", () => {
+    expect(parseRuntimeName("docker")).toBe("docker");
+    expect(parseRuntimeName(undefined)).toBeUndefined();
+    expect(() => parseRuntimeName("podman")).toThrow(/unknown runtime "podman"; use one of local, docker/);
+  });
+  it("defaults: local when every task has a local environment, docker when a daemon answers, else an error naming both ways", async () => {
+    expect(await chooseRuntime([inline], { ...noLocal, dockerAnswers: async () => true })).toBe("local");
+    expect(await chooseRuntime([inline, repo], { hasLocalRepository: () => true })).toBe("local");
+    expect(await chooseRuntime([inline, repo], { ...noLocal, dockerAnswers: async () => true })).toBe(
+      "docker",
+    );
+    const error = await chooseRuntime([inline, repo], { ...noLocal, dockerAnswers: async () => false }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/org__repo-1/);
+    expect((error as Error).message).toMatch(/--runtime docker/);
+    expect((error as Error).message).toMatch(/--repos DIR and use --runtime local/);
+    expect(await chooseRuntime([repo], { requested: "local", ...noLocal })).toBe("local");
   });
 });
 
