@@ -178,7 +178,7 @@ describe("viewer in chromium", () => {
     await follow(page, () => page.click(`.task-row[data-task="${FIXTURE_TASKS[0]}"] a`));
     await page.locator(".traj-row[data-id]").first().waitFor();
     expect(await page.locator(".traj-row[data-id]").count()).toBe(7);
-    await page.selectOption("#outcome-filter", "true");
+    await page.selectOption("#outcome-filter", "resolved");
     await poll(() => page.locator(".traj-row[data-id]").count()).toBe(3);
     await shot("2-task");
     await follow(page, () => page.click(`.traj-row[data-id="aligned-run/${FIXTURE_TASKS[0]}/1"] a`));
@@ -206,7 +206,13 @@ describe("viewer in chromium", () => {
     expect(await fold.getAttribute("open")).toBeNull();
     await fold.locator("summary").click();
     expect(await fold.getAttribute("open")).not.toBeNull();
-    expect(await page.locator(".diff .dl.add").innerText()).toContain("distance = abs(elem - elem2)");
+    // The model's patch, beside the gold patch from the task file (both the right fix here).
+    expect(await page.locator("#patches .patch.model .diff .dl.add").innerText()).toContain(
+      "distance = abs(elem - elem2)",
+    );
+    expect(await page.locator("#patches .patch.gold .diff .dl.add").innerText()).toContain(
+      "distance = abs(elem - elem2)",
+    );
     expect(await page.locator(".diff .dl.del .tok-kw").count()).toBeGreaterThanOrEqual(0);
     expect(await page.locator(".diff .tok-kw").count()).toBeGreaterThan(0);
     await shot("3-trajectory");
@@ -237,7 +243,7 @@ describe("viewer in chromium", () => {
     await page.click("text=fit");
     expect(scale(await layer.getAttribute("transform"))).toBeCloseTo(scale(before), 2);
     // Clicking a plain node shows its action and the paths through it.
-    await page.locator('.tree-svg .node[data-critical="0"] circle').nth(1).click();
+    await page.locator('.tree-svg .node[data-critical="0"] circle.dot').nth(1).click();
     // The panel fills once the node's details arrive from /api/tree-node.
     await poll(() => page.locator("#node-panel").innerText()).toMatch(/paths through this node/);
     // Clicking the critical node shows its pair: shared prefix, chosen vs rejected.
@@ -288,6 +294,8 @@ describe("viewer in chromium", () => {
 
   it("a 500-node tree draws every node and stays usable", async () => {
     await go(page, "#/tree/synthetic-500");
+    // Chains of single-child steps are folded above 100 nodes; "show every step" draws them all.
+    await page.click("#tree-chains");
     expect(await page.locator(".tree-svg .node").count()).toBe(500);
     await page.click('.tree-svg .node[data-id="root"]');
     await poll(() => page.locator("#node-panel").innerText()).toMatch(/visits\s+250/);

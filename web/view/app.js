@@ -1,17 +1,21 @@
 import { countBars, rateBars, short } from "./charts.js";
-import { renderAction, renderConversation, stepStrip } from "./conversation.js";
-import { renderDiff } from "./diff.js";
+import { renderAction } from "./conversation.js";
 import { api, contrast, enc, h, link, outcomeBadge, pct } from "./dom.js";
+import { pairPage, renderPair } from "./pair.js";
+import { rememberList, trajectoriesHref, trajectoriesPage } from "./trajectories.js";
+import { trajectoryPage } from "./trajectory.js";
 import { treeView } from "./tree.js";
 import { virtualList } from "./vlist.js";
 
 const app = document.getElementById("app");
 const status = document.getElementById("status");
 
-// ---- router: #/ · #/task/<id> · #/trajectory/<id> · #/tree/<task>[/<node>] · #/pairs · #/pair/<id>
+// ---- router: #/ · #/trajectories?… · #/task/<id> · #/trajectory/<id> · #/tree/<task>[/<node>] ·
+// #/pairs · #/pair/<id>
 
 const routes = [
   [/^#?\/?$/, overviewPage],
+  [/^#\/trajectories(?:\?(.*))?$/, trajectoriesPage],
   [/^#\/task\/([^/]+)$/, taskPage],
   [/^#\/trajectory\/([^/]+)$/, trajectoryPage],
   [/^#\/tree\/([^/]+)(?:\/([^/]+))?$/, treePage],
@@ -24,7 +28,12 @@ async function route() {
   const hash = location.hash || "#/";
   const mine = ++generation;
   for (const nav of document.querySelectorAll("[data-nav]")) {
-    nav.classList.toggle("active", nav.dataset.nav === (hash.startsWith("#/pair") ? "pairs" : "overview"));
+    const section = hash.startsWith("#/pair")
+      ? "pairs"
+      : hash.startsWith("#/trajector")
+        ? "trajectories"
+        : "overview";
+    nav.classList.toggle("active", nav.dataset.nav === section);
   }
   for (const [pattern, page] of routes) {
     const m = hash.match(pattern);
@@ -55,10 +64,11 @@ void route();
 
 // ---- overview
 
-function statCard(label, value, sub, cls) {
+function statCard(label, value, sub, cls, href) {
+  // A card that counts trajectories opens them in the trajectories table, pre-filtered.
   return h(
-    "div",
-    { class: `card ${cls ?? ""}` },
+    href ? "a" : "div",
+    { class: `card ${cls ?? ""}`, href, "data-card": label },
     h("div", { class: "card-v" }, value),
     h("div", { class: "card-l" }, label),
     sub ? h("div", { class: "card-s" }, sub) : null,
@@ -80,16 +90,48 @@ async function overviewPage() {
         "trajectories",
         t.trajectories,
         o.runs.length > 1 ? `${o.runs.length} runs` : (t.models[0] ?? ""),
+        "",
+        trajectoriesHref({}),
       ),
-      statCard("resolved", pct(t.resolved, judged), `${t.resolved} of ${judged} judged`, "ok"),
-      statCard("empty patch", pct(t.empty_patch, t.trajectories), `${t.empty_patch}`, "warn"),
-      statCard("stuck in loop", pct(t.stuck, t.trajectories), `${t.stuck}`, "warn"),
+      statCard(
+        "resolved",
+        pct(t.resolved, judged),
+        `${t.resolved} of ${judged} judged`,
+        "ok",
+        trajectoriesHref({ outcome: "resolved" }),
+      ),
+      statCard(
+        "failed",
+        pct(t.unresolved, judged),
+        `${t.unresolved} of ${judged} judged`,
+        "bad",
+        trajectoriesHref({ outcome: "failed" }),
+      ),
+      statCard(
+        "empty patch",
+        pct(t.empty_patch, t.trajectories),
+        `${t.empty_patch}`,
+        "warn",
+        trajectoriesHref({ empty_patch: "1" }),
+      ),
+      statCard(
+        "stuck in loop",
+        pct(t.stuck, t.trajectories),
+        `${t.stuck}`,
+        "warn",
+        trajectoriesHref({ stuck: "1" }),
+      ),
       statCard("pairs", o.pairs, `${o.trees} trees`),
     ),
   );
   if (t.unjudged)
     page.append(
-      h("p", { class: "muted" }, `${t.unjudged} trajectories have no verdict yet (run sealign validate).`),
+      h(
+        "p",
+        { class: "muted" },
+        link(trajectoriesHref({ outcome: "unvalidated" }), `${t.unjudged} trajectories`),
+        " have no verdict yet (run sealign validate).",
+      ),
     );
 
   // Runs side by side.
@@ -156,6 +198,12 @@ async function overviewPage() {
             r.stuck / Math.max(1, r.trajectories),
           ],
         })),
+        // Each bar opens the trajectories it counts.
+        href: (label, serie) =>
+          trajectoriesHref({
+            run: runs[serie].run,
+            ...[{ outcome: "resolved" }, { empty_patch: "1" }, { stuck: "1" }][label],
+          }),
       }),
       rateBars({
         title: "Exit reasons",
@@ -164,6 +212,7 @@ async function overviewPage() {
           name: r.run,
           values: reasons.map((x) => (r.exit_reasons[x] ?? 0) / Math.max(1, r.trajectories)),
         })),
+        href: (label, serie) => trajectoriesHref({ run: runs[serie].run, exit_reason: reasons[label] }),
       }),
       countBars({
         title: "Assistant turns",
@@ -171,6 +220,13 @@ async function overviewPage() {
           i + 1 < t.turns_bins.length ? `${b}-${t.turns_bins[i + 1] - 1}` : `${b}+`,
         ),
         series: runs.map((r) => ({ name: r.run, values: r.turns_hist })),
+        yLabel: "trajectories",
+        href: (bin, serie) =>
+          trajectoriesHref({
+            run: runs[serie].run,
+            min_turns: t.turns_bins[bin],
+            max_turns: bin + 1 < t.turns_bins.length ? t.turns_bins[bin + 1] - 1 : "",
+          }),
       }),
     ),
   );
@@ -231,13 +287,15 @@ async function overviewPage() {
   showList();
   page.append(h("h2", null, "Tasks ", count), h("div", { class: "filters" }, search, sort), holder);
 
-  if (o.charts.length) {
+  // eval's charts and sealign train's curves, each under its own heading.
+  const chartSection = (heading, cls, charts) => {
+    if (!charts.length) return;
     page.append(
-      h("h2", null, "Charts from sealign eval"),
+      h("h2", null, heading),
       h(
         "div",
-        { class: "charts eval-charts" },
-        o.charts.map((c) =>
+        { class: `charts ${cls}` },
+        charts.map((c) =>
           h(
             "figure",
             { class: "chart-box" },
@@ -247,7 +305,17 @@ async function overviewPage() {
         ),
       ),
     );
-  }
+  };
+  chartSection(
+    "Charts from sealign eval",
+    "eval-charts",
+    o.charts.filter((c) => c.group !== "training"),
+  );
+  chartSection(
+    "Training (sealign train)",
+    "train-charts",
+    o.charts.filter((c) => c.group === "training"),
+  );
 
   // Files, reports, problems.
   const files = h(
@@ -261,6 +329,24 @@ async function overviewPage() {
     ),
   );
   page.append(h("h2", null, "Sources"), files);
+  if (o.task_files.length)
+    page.append(
+      h(
+        "p",
+        { class: "muted", id: "task-files" },
+        `task files (gold patches shown beside the model's): `,
+        o.task_files.map((f, i) => [i ? ", " : "", h("code", null, f)]),
+      ),
+    );
+  if (o.models.length)
+    page.append(
+      h(
+        "p",
+        { class: "muted", id: "model-folders" },
+        `model folders: `,
+        o.models.map((m, i) => [i ? ", " : "", h("code", { title: m.files.join(", ") }, m.folder)]),
+      ),
+    );
   if (o.reports.length) {
     page.append(
       h(
@@ -343,24 +429,24 @@ async function taskPage(taskId) {
     api("pairs", { task: taskId, limit: 1 }),
   ]);
   const row = (await api("tasks", { q: taskId, limit: 500 })).items.find((r) => r.task_id === taskId);
-  const judged =
-    (await api("trajectories", { task: taskId, resolved: "true", limit: 0 })).total +
-    (await api("trajectories", { task: taskId, resolved: "false", limit: 0 })).total;
+  const judged = (await api("trajectories", { task: taskId, outcome: "resolved,failed", limit: 0 })).total;
   const filter = h(
     "select",
     { id: "outcome-filter" },
     h("option", { value: "" }, "all outcomes"),
-    h("option", { value: "true" }, "resolved"),
-    h("option", { value: "false" }, "failed"),
-    h("option", { value: "null" }, "not judged"),
+    h("option", { value: "resolved" }, "resolved"),
+    h("option", { value: "failed" }, "failed"),
+    h("option", { value: "unvalidated" }, "not judged"),
   );
   const holder = h("div");
-  const show = () =>
+  const show = () => {
+    const list = { task: taskId, outcome: filter.value };
+    // The trajectory page steps through this list with n / p.
+    rememberList(list);
     holder.replaceChildren(
       virtualList({
         height: "65vh",
-        fetchPage: (offset, limit) =>
-          api("trajectories", { task: taskId, resolved: filter.value, offset, limit }),
+        fetchPage: (offset, limit) => api("trajectories", { ...list, offset, limit }),
         header: h(
           "div",
           { class: "vhead traj-row" },
@@ -389,6 +475,7 @@ async function taskPage(taskId) {
           ),
       }),
     );
+  };
   filter.addEventListener("change", show);
   show();
   return h(
@@ -399,7 +486,10 @@ async function taskPage(taskId) {
     h(
       "p",
       null,
-      `${first.total} trajectories · `,
+      link(trajectoriesHref({ task: taskId }), `${first.total} trajectories`),
+      " (",
+      link(trajectoriesHref({ task: taskId, outcome: "failed" }), "failed ones"),
+      ") · ",
       pairs.total ? link(`#/pairs?task=${enc(taskId)}`, `${pairs.total} critical pairs`) : "no pairs",
       " · ",
       row?.has_tree
@@ -411,110 +501,6 @@ async function taskPage(taskId) {
     h("div", { class: "filters" }, filter),
     holder,
   );
-}
-
-// ---- trajectory
-
-async function trajectoryPage(id) {
-  const { trajectory: t, summary } = await api("trajectory", { id });
-  const o = t.outcome;
-  const facts = [
-    ["task", link(`#/task/${enc(t.task_id)}`, t.task_id)],
-    ["outcome", outcomeBadge(o.resolved)],
-    ["exit reason", `${o.exit_reason}${o.exit_detail ? ` (${o.exit_detail})` : ""}`],
-    ["model", t.provenance.model],
-    [
-      "scaffold",
-      `${t.provenance.scaffold}${t.provenance.scaffold_version ? ` ${t.provenance.scaffold_version}` : ""}`,
-    ],
-    ["run", t.provenance.run_id ?? summary?.run ?? "-"],
-    ["turns", t.usage.turns],
-    ["tokens", t.usage.total_tokens ?? "?"],
-    ["tool errors", t.usage.tool_errors],
-    ["stuck in loop", summary?.stuck ? "yes" : "no"],
-  ];
-  if (o.labels.length) facts.push(["labels", o.labels.join(", ")]);
-  const page = h(
-    "div",
-    { class: "page trajectory" },
-    h(
-      "div",
-      { class: "crumbs" },
-      link("#/", "overview"),
-      " / ",
-      link(`#/task/${enc(t.task_id)}`, t.task_id),
-      " / trajectory",
-    ),
-    h("h1", null, t.id),
-    h(
-      "dl",
-      { class: "facts", id: "facts" },
-      facts.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)]),
-    ),
-  );
-  if (t.tools.length)
-    page.append(
-      h(
-        "details",
-        { class: "tools" },
-        h(
-          "summary",
-          null,
-          `${t.tools.length} tools offered: ${t.tools.map((x) => x.function.name).join(", ")}`,
-        ),
-        h("pre", { class: "pre" }, JSON.stringify(t.tools, null, 2)),
-      ),
-    );
-  const conversation = renderConversation(t.messages);
-  page.append(h("h2", null, "Conversation"), stepStrip(t.messages, conversation), conversation);
-  page.append(h("h2", null, "Final patch"));
-  if (t.patch === null) page.append(h("p", { class: "muted" }, "unknown (the source did not record one)"));
-  else if (t.patch.trim() === "")
-    page.append(h("p", { class: "badge warn" }, "empty patch: no file changed"));
-  else page.append(renderDiff(t.patch));
-  if (o.report) {
-    const r = o.report;
-    const group = (name) => {
-      const g = r.tests_status?.[name];
-      if (!g) return null;
-      return h(
-        "div",
-        null,
-        h("b", null, name),
-        " ",
-        h("span", { class: "ok-t" }, `${g.success.length} pass`),
-        " ",
-        h("span", { class: "bad-t" }, `${g.failure.length} fail`),
-        g.failure.length
-          ? h(
-              "ul",
-              null,
-              g.failure.slice(0, 50).map((x) => h("li", null, h("code", null, x))),
-            )
-          : null,
-      );
-    };
-    page.append(
-      h("h2", null, "Test report"),
-      h(
-        "div",
-        { class: "report-box" },
-        `applied: ${r.patch_successfully_applied}${r.apply_method ? ` (${r.apply_method})` : ""} · exit code ${r.exit_code ?? "-"} · ${r.timed_out ? "timed out · " : ""}${r.duration_s ?? "?"} s${r.cached ? " · cached" : ""}`,
-        group("FAIL_TO_PASS"),
-        group("PASS_TO_PASS"),
-      ),
-    );
-  }
-  if (t.import_notes.length)
-    page.append(
-      h("h2", null, "Import notes"),
-      h(
-        "ul",
-        null,
-        t.import_notes.map((n) => h("li", null, n)),
-      ),
-    );
-  return page;
 }
 
 // ---- tree
@@ -817,79 +803,5 @@ async function pairsPage(query) {
     h("h1", null, "Critical pairs ", count),
     h("div", { class: "filters" }, q, task, minGap, depth, tool, sort),
     holder,
-  );
-}
-
-async function pairPage(id) {
-  const pair = await api("pair", { id });
-  return h(
-    "div",
-    { class: "page pair" },
-    h(
-      "div",
-      { class: "crumbs" },
-      link("#/", "overview"),
-      " / ",
-      link(`#/pairs?task=${enc(pair.task_id)}`, "pairs"),
-      " / pair",
-    ),
-    h("h1", null, pair.id),
-    renderPair(pair),
-  );
-}
-
-/** A pair: meta, the shared prefix (folded), then chosen and rejected side by side. */
-function renderPair(pair) {
-  const m = pair.meta;
-  const prefix = h(
-    "details",
-    { class: "prefix" },
-    h("summary", null, `shared prefix: ${pair.prompt.length} messages, ${m.depth} actions`),
-    renderConversation(pair.prompt),
-  );
-  const last = pair.prompt.slice(-2);
-  const side = (name, messages, score, visits, ids) =>
-    h(
-      "div",
-      { class: `side ${name}` },
-      h("h3", null, name, " ", h("span", { class: "muted" }, `score ${score.toFixed(2)} · ${visits} visits`)),
-      pair.kind === "critical"
-        ? messages.map((msg) => h("div", { class: "msg assistant" }, renderAction(msg)))
-        : renderConversation(messages, { startStep: m.depth }),
-      ids.length
-        ? h(
-            "div",
-            { class: "muted small" },
-            "trajectories: ",
-            ids.slice(0, 10).map((x, i) => [i ? ", " : "", link(`#/trajectory/${enc(x)}`, x)]),
-          )
-        : null,
-    );
-  return h(
-    "div",
-    { class: "pair-view", "data-pair": pair.id },
-    h(
-      "p",
-      null,
-      `${pair.kind} pair · task `,
-      link(`#/task/${enc(pair.task_id)}`, pair.task_id),
-      ` · gap ${m.gap.toFixed(2)} · depth ${m.depth} · parent visits ${m.parent_visits} · `,
-      link(`#/tree/${enc(pair.task_id)}`, "tree"),
-    ),
-    prefix,
-    last.length
-      ? h(
-          "div",
-          { class: "prefix-tail" },
-          h("div", { class: "muted small" }, "…last of the prefix:"),
-          renderConversation(last, { startStep: m.depth - 1 }),
-        )
-      : null,
-    h(
-      "div",
-      { class: "sides" },
-      side("chosen", pair.chosen, m.chosen_score, m.chosen_visits, m.chosen_trajectory_ids),
-      side("rejected", pair.rejected, m.rejected_score, m.rejected_visits, m.rejected_trajectory_ids),
-    ),
   );
 }

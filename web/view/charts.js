@@ -6,7 +6,7 @@ const COLORS = ["#2f7d4f", "#b8452e", "#b58a1c", "#3867a8", "#7a4fa0", "#4a8c8c"
  * Grouped horizontal bars: one group per label, one bar per series, values 0..1 (rates).
  * @param {{title: string, labels: string[], series: {name: string, values: number[]}[]}} spec
  */
-export function rateBars({ title, labels, series }) {
+export function rateBars({ title, labels, series, href }) {
   const barH = 14;
   const gap = 10;
   const left = 110;
@@ -23,10 +23,13 @@ export function rateBars({ title, labels, series }) {
       const v = serie.values[g] ?? 0;
       const y = y0 + i * barH;
       svg.append(
-        s(
-          "rect",
-          { x: left, y, width: Math.max(1, v * width), height: barH - 2, fill: COLORS[i % COLORS.length] },
-          s("title", null, `${serie.name}: ${(100 * v).toFixed(1)}%`),
+        linked(
+          href?.(g, i),
+          s(
+            "rect",
+            { x: left, y, width: Math.max(1, v * width), height: barH - 2, fill: COLORS[i % COLORS.length] },
+            s("title", null, `${serie.name}: ${(100 * v).toFixed(1)}%`),
+          ),
         ),
         s("text", { x: left + v * width + 4, y: y + barH - 4, class: "val" }, `${(100 * v).toFixed(1)}%`),
       );
@@ -40,34 +43,83 @@ export function rateBars({ title, labels, series }) {
   );
 }
 
+/** An SVG link around a chart mark (a bar opens the trajectories it counts). */
+function linked(href, mark) {
+  return href ? s("a", { href, class: "bar-link" }, mark) : mark;
+}
+
+/** Round tick values from 0 to at least `max` (counts: whole numbers). */
+export function countTicks(max, count = 4) {
+  const raw = Math.max(1, max) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(
+    1,
+    [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((x) => x >= raw),
+  );
+  const ticks = [];
+  for (let v = 0; v < max + step; v += step) ticks.push(Math.round(v));
+  return ticks;
+}
+
 /**
- * Vertical bars (counts) of one or more series over shared bins.
- * @param {{title: string, bins: string[], series: {name: string, values: number[]}[]}} spec
+ * Vertical bars (counts) of one or more series over shared bins, with a y-axis of counts.
+ * @param {{title: string, bins: string[], series: {name: string, values: number[]}[], yLabel?: string,
+ *   href?: (bin: number, serie: number) => string}} spec
  */
-export function countBars({ title, bins, series }) {
-  const width = 440;
+export function countBars({ title, bins, series, yLabel, href }) {
+  const left = 44;
+  const width = 420;
   const height = 150;
+  const top = 10;
   const bottom = 30;
-  const max = Math.max(1, ...series.flatMap((x) => x.values));
+  const ticks = countTicks(Math.max(1, ...series.flatMap((x) => x.values)));
+  const max = ticks.at(-1);
   const slot = width / bins.length;
   const barW = Math.max(2, (slot - 6) / series.length);
-  const svg = s("svg", { viewBox: `0 0 ${width + 20} ${height + bottom}`, class: "chart", role: "img" });
+  const y = (v) => height - (v / max) * (height - top);
+  const svg = s("svg", {
+    viewBox: `0 0 ${left + width + 10} ${height + bottom}`,
+    class: "chart",
+    role: "img",
+  });
+  for (const t of ticks) {
+    svg.append(
+      s("line", { x1: left, x2: left + width, y1: y(t), y2: y(t), class: "grid-line" }),
+      s("text", { x: left - 6, y: y(t) + 4, "text-anchor": "end", class: "tick" }, String(t)),
+    );
+  }
+  if (yLabel)
+    svg.append(
+      s(
+        "text",
+        {
+          x: 10,
+          y: height / 2,
+          transform: `rotate(-90 10 ${height / 2})`,
+          "text-anchor": "middle",
+          class: "tick",
+        },
+        yLabel,
+      ),
+    );
   bins.forEach((bin, b) => {
-    svg.append(s("text", { x: b * slot + slot / 2, y: height + 18, "text-anchor": "middle" }, bin));
+    svg.append(s("text", { x: left + b * slot + slot / 2, y: height + 18, "text-anchor": "middle" }, bin));
     series.forEach((serie, i) => {
       const v = serie.values[b] ?? 0;
-      const bh = (v / max) * (height - 10);
       svg.append(
-        s(
-          "rect",
-          {
-            x: b * slot + 3 + i * barW,
-            y: height - bh,
-            width: barW - 1,
-            height: bh,
-            fill: COLORS[i % COLORS.length],
-          },
-          s("title", null, `${serie.name} ${bin}: ${v}`),
+        linked(
+          v ? href?.(b, i) : undefined,
+          s(
+            "rect",
+            {
+              x: left + b * slot + 3 + i * barW,
+              y: y(v),
+              width: barW - 1,
+              height: height - y(v),
+              fill: COLORS[i % COLORS.length],
+            },
+            s("title", null, `${serie.name} ${bin}: ${v}`),
+          ),
         ),
       );
     });

@@ -3,6 +3,10 @@ import { h, s } from "./dom.js";
 const DX = 150; // horizontal distance between depths
 const DY = 26; // vertical distance between leaves
 const AUTO_FOLD_NODES = 800;
+/** Above this many nodes, straight runs of single-child steps are drawn as one edge with a count. */
+const CHAIN_NODES = 100;
+/** Below this zoom the labels would be unreadable specks: they are hidden until zoomed in. */
+const LABEL_MIN_SCALE = 0.45;
 
 /** Node colour by score: red (0) through amber to green (1); grey when unknown. */
 export function scoreColor(score) {
@@ -37,6 +41,27 @@ export function treeView(tree, { onSelect }) {
     }
   }
   let selected = null;
+  // Chains: a run of nodes with one child each says nothing until it branches or ends. They are
+  // drawn as one edge labelled with how many steps it stands for; critical nodes and the chosen /
+  // rejected children of one are never hidden in a chain, nor a node that was selected.
+  let chains = tree.nodes.length > CHAIN_NODES;
+  const pinned = new Set();
+  const special = (n) => n.critical || n.role || pinned.has(n.id);
+  // Subtree sizes, once (a collapsed node shows +N without walking its subtree each draw).
+  const size = new Map();
+  {
+    const order = [];
+    const stack = [...roots];
+    while (stack.length) {
+      const n = stack.pop();
+      order.push(n);
+      stack.push(...children.get(n.id));
+    }
+    for (let i = order.length - 1; i >= 0; i--) {
+      const n = order[i];
+      size.set(n.id, 1 + children.get(n.id).reduce((sum, c) => sum + size.get(c.id), 0));
+    }
+  }
   const view = { x: 20, y: 20, k: 1 };
 
   const layer = s("g", { class: "tree-layer" });
@@ -44,32 +69,56 @@ export function treeView(tree, { onSelect }) {
   const root = h("div", { class: "tree-wrap" }, svg);
 
   function hiddenCount(node) {
-    let count = 0;
-    const stack = [...children.get(node.id)];
-    while (stack.length) {
-      const n = stack.pop();
-      count++;
-      stack.push(...children.get(n.id));
-    }
-    return count;
+    return size.get(node.id) - 1;
   }
 
-  /** Tidy layout: each visible leaf gets a row; a parent sits level with the middle of its children. */
+  /** The node a drawn edge from `parent` reaches through `kid`: the end of kid's chain. */
+  function chainEnd(kid) {
+    let end = kid;
+    let skipped = 0;
+    while (chains && !special(end) && !collapsed.has(end.id) && children.get(end.id).length === 1) {
+      end = children.get(end.id)[0];
+      skipped++;
+    }
+    return { end, skipped };
+  }
+
+  /**
+   * Tidy layout: each visible leaf gets a row; a parent sits level with the middle of its
+   * children. `drawnParent` and `skippedTo` say which edges stand for chains of hidden steps.
+   */
   function layout() {
     const pos = new Map();
+    const drawnParent = new Map();
+    const skippedTo = new Map();
     let row = 0;
-    const place = (node, depth) => {
-      const kids = collapsed.has(node.id) ? [] : children.get(node.id);
-      if (kids.length === 0) {
-        pos.set(node.id, { x: depth * DX, y: row++ * DY });
-      } else {
-        for (const kid of kids) place(kid, depth + 1);
-        const ys = kids.map((k) => pos.get(k.id).y);
-        pos.set(node.id, { x: depth * DX, y: (Math.min(...ys) + Math.max(...ys)) / 2 });
+    // Iterative (a 10,000-node tree can be deep): children first, then the parent between them.
+    const stack = roots.map((r) => ({ node: r, depth: 0, visited: false, kids: null }));
+    while (stack.length) {
+      const item = stack.at(-1);
+      const { node, depth } = item;
+      if (!item.visited) {
+        item.visited = true;
+        const raw = collapsed.has(node.id) ? [] : children.get(node.id);
+        item.kids = raw.map((kid) => {
+          const { end, skipped } = chainEnd(kid);
+          drawnParent.set(end.id, node.id);
+          if (skipped) skippedTo.set(end.id, skipped);
+          return end;
+        });
+        for (let i = item.kids.length - 1; i >= 0; i--)
+          stack.push({ node: item.kids[i], depth: depth + 1, visited: false, kids: null });
+        continue;
       }
-    };
-    for (const r of roots) place(r, 0);
-    return pos;
+      stack.pop();
+      if (item.kids.length === 0) pos.set(node.id, { x: depth * DX, y: row++ * DY });
+      else {
+        const first = pos.get(item.kids[0].id).y;
+        const last = pos.get(item.kids.at(-1).id).y;
+        pos.set(node.id, { x: depth * DX, y: (first + last) / 2 });
+      }
+    }
+    return { pos, drawnParent, skippedTo };
   }
 
   function radius(node) {
@@ -78,21 +127,32 @@ export function treeView(tree, { onSelect }) {
 
   let positions = new Map();
   function draw() {
-    const pos = layout();
+    const { pos, drawnParent, skippedTo } = layout();
     positions = pos;
     const edges = s("g", { class: "edges" });
     const nodes = s("g", { class: "nodes" });
     for (const [id, p] of pos) {
       const node = byId.get(id);
-      if (node.parent !== null && pos.has(node.parent)) {
-        const q = pos.get(node.parent);
+      const parentId = drawnParent.get(id);
+      if (parentId !== undefined && pos.has(parentId)) {
+        const q = pos.get(parentId);
         const mx = (p.x + q.x) / 2;
+        const skipped = skippedTo.get(id);
         edges.append(
           s("path", {
             d: `M${q.x},${q.y} C${mx},${q.y} ${mx},${p.y} ${p.x},${p.y}`,
             "stroke-width": 1 + 3 * (node.visits / maxVisits),
+            class: skipped ? "chain" : null,
           }),
         );
+        if (skipped)
+          edges.append(
+            s(
+              "text",
+              { x: mx, y: (p.y + q.y) / 2 - 3, class: "chain-n", "text-anchor": "middle" },
+              `${skipped + 1} steps`,
+            ),
+          );
       }
       const r = radius(node);
       const kids = children.get(id).length;
@@ -101,46 +161,73 @@ export function treeView(tree, { onSelect }) {
         node.critical ? "critical" : "",
         selected === id ? "selected" : "",
         collapsed.has(id) ? "collapsed" : "",
+        node.role ? `role-${node.role}` : "",
       ].join(" ");
-      const g = s(
-        "g",
-        {
-          class: cls,
-          transform: `translate(${p.x},${p.y})`,
-          "data-id": id,
-          "data-critical": node.critical ? "1" : "0",
-        },
-        node.critical ? s("circle", { r: r + 4, class: "crit-ring" }) : null,
-        s("circle", { r, fill: scoreColor(node.score) }),
+      nodes.append(
         s(
-          "title",
-          null,
-          `${node.label}\nvisits ${node.visits} · score ${node.score === null ? "?" : node.score.toFixed(2)}${node.critical ? " · critical" : ""}`,
+          "g",
+          {
+            class: cls,
+            transform: `translate(${p.x},${p.y})`,
+            "data-id": id,
+            "data-critical": node.critical ? "1" : "0",
+            "data-role": node.role ?? null,
+            "data-leaf": node.leaf ?? null,
+          },
+          node.critical ? s("circle", { r: r + 4, class: "crit-ring" }) : null,
+          s("circle", { r, fill: scoreColor(node.score), class: "dot" }),
+          node.leaf ? leafBadge(node.leaf, r) : null,
+          s(
+            "title",
+            null,
+            `${node.label}\nvisits ${node.visits} · score ${node.score === null ? "?" : node.score.toFixed(2)}${node.critical ? " · critical" : ""}${node.role ? ` · ${node.role} of a pair` : ""}`,
+          ),
+          s(
+            "text",
+            { x: r + 4, y: 4, class: "nlabel" },
+            node.role === "chosen" ? "▲ " : node.role === "rejected" ? "▼ " : "",
+            shortLabel(node),
+          ),
+          collapsed.has(id) && kids
+            ? s("text", { x: -r - 4, y: 4, class: "nmore", "text-anchor": "end" }, `+${hiddenCount(node)}`)
+            : null,
         ),
-        s("text", { x: r + 4, y: 4, class: "nlabel" }, shortLabel(node)),
-        collapsed.has(id) && kids
-          ? s("text", { x: -r - 4, y: 4, class: "nmore", "text-anchor": "end" }, `+${hiddenCount(node)}`)
-          : null,
       );
-      g.addEventListener("click", (event) => {
-        event.stopPropagation();
-        select(id);
-      });
-      g.addEventListener("dblclick", (event) => {
-        event.stopPropagation();
-        toggle(id);
-      });
-      nodes.append(g);
     }
     layer.replaceChildren(edges, nodes);
     applyView();
   }
 
+  // One listener for every node (10,000 nodes would be 20,000 listeners).
+  layer.addEventListener("click", (event) => {
+    const g = event.target.closest?.(".node");
+    if (!g) return;
+    event.stopPropagation();
+    select(g.dataset.id);
+  });
+  layer.addEventListener("dblclick", (event) => {
+    const g = event.target.closest?.(".node");
+    if (!g) return;
+    event.stopPropagation();
+    toggle(g.dataset.id);
+  });
+
   function applyView() {
     layer.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
+    svg.classList.toggle("far", view.k < LABEL_MIN_SCALE);
+  }
+
+  /** Make a node drawn: unfold its collapsed ancestors and keep it out of any chain. */
+  function reveal(id) {
+    if (positions.has(id)) return;
+    pinned.add(id);
+    for (let n = byId.get(id); n && n.parent !== null; n = byId.get(n.parent)) collapsed.delete(n.parent);
+    draw();
   }
 
   function select(id) {
+    if (!byId.has(id)) return;
+    reveal(id);
     selected = id;
     for (const el of layer.querySelectorAll(".node.selected")) el.classList.remove("selected");
     layer.querySelector(`.node[data-id="${CSS.escape(id)}"]`)?.classList.add("selected");
@@ -162,22 +249,39 @@ export function treeView(tree, { onSelect }) {
     applyView();
   }
 
+  /** The whole tree in view, however small that makes it (labels show again when zoomed in). */
   function fit() {
     const box = layer.getBBox();
     const w = svg.clientWidth || 800;
     const hgt = svg.clientHeight || 600;
-    if (!box.width || !box.height) return;
-    // Big trees are tall: below a legible scale, fit the width only and let the user pan down.
-    const k = Math.min(2, (w - 40) / box.width, (hgt - 40) / box.height);
-    view.k = Math.max(0.3, k);
-    view.x = 20 - box.x * view.k;
-    view.y = 20 - box.y * view.k;
-    if (k < view.k && roots.length) {
-      // Too tall to fit legibly: keep the first root in the middle, the user pans from there.
-      view.y = hgt / 2 - positions.get(roots[0].id).y * view.k;
-    }
+    if (!box.width && !box.height) return;
+    const k = Math.min(2, (w - 40) / Math.max(1, box.width), (hgt - 40) / Math.max(1, box.height));
+    view.k = Math.max(0.002, k);
+    view.x = (w - box.width * view.k) / 2 - box.x * view.k;
+    view.y = (hgt - box.height * view.k) / 2 - box.y * view.k;
     applyView();
   }
+
+  /** Keys on a focused tree: ← parent, → first child, ↑ / ↓ (k / j) previous / next sibling. */
+  svg.addEventListener("keydown", (event) => {
+    const current = selected ? byId.get(selected) : roots[0];
+    if (!current) return;
+    const siblings = current.parent === null ? roots : children.get(current.parent);
+    const at = siblings.indexOf(current);
+    const target = {
+      ArrowLeft: current.parent,
+      h: current.parent,
+      ArrowRight: children.get(current.id)[0]?.id,
+      l: children.get(current.id)[0]?.id,
+      ArrowDown: siblings[at + 1]?.id,
+      j: siblings[at + 1]?.id,
+      ArrowUp: siblings[at - 1]?.id,
+      k: siblings[at - 1]?.id,
+    }[event.key];
+    if (target === undefined || target === null) return;
+    event.preventDefault();
+    select(target);
+  });
 
   svg.addEventListener(
     "wheel",
@@ -204,6 +308,19 @@ export function treeView(tree, { onSelect }) {
     drag = null;
   });
 
+  const chainButton = h(
+    "button",
+    {
+      type: "button",
+      id: "tree-chains",
+      onclick: () => {
+        chains = !chains;
+        chainButton.textContent = chains ? "show every step" : "fold chains";
+        draw();
+      },
+    },
+    chains ? "show every step" : "fold chains",
+  );
   const controls = h(
     "div",
     { class: "tree-controls" },
@@ -225,13 +342,17 @@ export function treeView(tree, { onSelect }) {
       },
       "−",
     ),
-    h("button", { type: "button", onclick: fit }, "fit"),
+    h("button", { type: "button", onclick: fit, id: "tree-fit" }, "fit"),
+    chainButton,
     h(
       "button",
       {
         type: "button",
+        // Every node drawn: no collapsed subtree, no folded chain.
         onclick: () => {
           collapsed.clear();
+          chains = false;
+          chainButton.textContent = "fold chains";
           draw();
         },
       },
@@ -247,7 +368,7 @@ export function treeView(tree, { onSelect }) {
       h("i", { class: "sw", style: `background:${scoreColor(1)}` }),
       "1 ",
       h("i", { class: "sw crit" }),
-      "critical · size = visits · double-click collapses",
+      "critical · ▲ chosen ▼ rejected · leaves: ✓ resolved ✗ failed ⟳ stuck · size = visits · double-click collapses · keys ← → ↑ ↓",
     ),
   );
   root.prepend(controls);
@@ -259,6 +380,8 @@ export function treeView(tree, { onSelect }) {
     select,
     toggle,
     isCollapsed: (id) => collapsed.has(id),
+    /** Nodes drawn now (chains and collapsed subtrees hide the rest). */
+    drawn: () => positions.size,
     children: (id) => children.get(id) ?? [],
     node: (id) => byId.get(id),
     /** Keys from the root to the node, root included. */
@@ -271,7 +394,20 @@ export function treeView(tree, { onSelect }) {
   };
 }
 
+/** The server's label that tells the node apart from its siblings (tree-labels.ts). */
 function shortLabel(node) {
-  const text = String(node.label ?? node.key).replace(/\s+/g, " ");
-  return text.length > 22 ? `${text.slice(0, 21)}…` : text;
+  const text = String(node.short ?? node.label ?? node.key).replace(/\s+/g, " ");
+  return text.length > 44 ? `${text.slice(0, 43)}…` : text;
+}
+
+const LEAF_MARK = { resolved: "✓", failed: "✗", stuck: "⟳", mixed: "½" };
+
+/** A leaf's outcome as a small badge on its top right (as moatless-tree-search marks them). */
+function leafBadge(leaf, r) {
+  return s(
+    "g",
+    { class: `leaf-badge ${leaf}`, transform: `translate(${r * 0.8},${-r * 0.8})` },
+    s("circle", { r: 5.5 }),
+    s("text", { y: 3, "text-anchor": "middle" }, LEAF_MARK[leaf] ?? "?"),
+  );
 }
