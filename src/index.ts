@@ -27,6 +27,12 @@ export { EXIT, InputError } from "./errors.js";
 export * from "./eval/index.js";
 export * from "./export/index.js";
 export {
+  type BaseImage,
+  type BaseImageOptions,
+  ensureBaseImage,
+  hostDebianRelease,
+} from "./images/base.js";
+export {
   detectImporter,
   IMPORT_FORMATS,
   IMPORTERS,
@@ -71,12 +77,24 @@ export {
 } from "./providers/types.js";
 export * from "./render/index.js";
 export {
+  DockerEnvironment,
+  type DockerLimits,
+  DockerRuntime,
+  type DockerRuntimeOptions,
+  type DockerTaskBase,
+  DockerUnavailableError,
+  ImageMissingError,
+  instanceImageName as instanceImageOf,
+} from "./runtime/docker.js";
+export {
   LocalEnvironment,
   type LocalEnvironmentOptions,
   LocalRuntime,
   type LocalRuntimeOptions,
   type LocalTaskBase,
 } from "./runtime/local.js";
+export { MarkerShell, type ShellTransport } from "./runtime/marker-shell.js";
+export { chooseRuntime, makeRuntime, parseRuntimeName, type RuntimeName } from "./runtime/select.js";
 export type {
   Environment,
   ExecOptions,
