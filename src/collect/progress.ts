@@ -11,6 +11,8 @@ export interface ProgressState {
   toolErrors: number;
   /** Episodes already in the run directory when this process started. */
   resumed: number;
+  /** Queue workers seen (collect --queue); absent for a local run. */
+  workers?: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export class ProgressDisplay {
     const pct = state.total ? Math.floor((100 * state.done) / state.total) : 100;
     const parts = [
       `collect ${state.done}/${state.total} (${pct}%)`,
+      ...(state.workers !== undefined ? [`workers ${state.workers}`] : []),
       `running ${state.running}`,
       ...(state.resolved !== null ? [`resolved ${state.resolved}`] : []),
       `tokens ${state.tokens}`,

@@ -2,25 +2,27 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
+import type { EpisodeOptions } from "../agent/episode.js";
 import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import type { PromptOverrides } from "../prompts/templates.js";
 import { loadPromptTemplates } from "../prompts/templates.js";
 import { createProvider, type ProviderOptions } from "../providers/registry.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
-import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { sweepStaleCgroups } from "../sandbox/pids.js";
 import { type BaseWorkspace, prepareBase, removeWorkspace } from "../sandbox/workspace.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
-import { parseTrajectory } from "../schema/validate.js";
 import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
-import { isEmptyPatch } from "../validate/normalise.js";
-import { reportWithoutRun, type ValidationReport, validateOne } from "../validate/validate-one.js";
 import { SEALIGN_VERSION } from "../version.js";
+import {
+  type CollectJobData,
+  episodeSettingsOf,
+  portableProviderOptions,
+  runCollectJob,
+  storeValidationLog,
+} from "./job.js";
 import {
   checkResumable,
   episodeSeed,
@@ -31,6 +33,7 @@ import {
   writeManifest,
 } from "./manifest.js";
 import { ProgressDisplay, type ProgressState } from "./progress.js";
+import { collectOverQueue, type QueueRunOptions } from "./queued.js";
 
 /** A whole collection run: N episodes per task, C at a time, into RUN_DIR. */
 export interface CollectOptions {
@@ -66,6 +69,11 @@ export interface CollectOptions {
   validate?: { timeoutMs: number; testCommand?: string };
   /** Called with each trajectory once it is safely appended. */
   onTrajectory?: (trajectory: Trajectory) => void;
+  /**
+   * Run the episodes on `sealign worker`s through this queue instead of here: this process
+   * becomes the run's coordinator (docs/scale-out.md). `model` must then be a SPEC.
+   */
+  queue?: QueueRunOptions;
 }
 
 export interface CollectSummary {
@@ -99,7 +107,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   if (tasks.length === 0)
     throw new InputError("no tasks to run (check --instance / --limit)", { file: options.tasksFile });
   // a repository task needs a local clone: say so before anything runs, not when its turn comes
-  const missing = tasks.filter((t) => !isInlineTask(t) && !cloneOf(t, options));
+  // (with a queue, the workers check their own clones: a job that cannot find one fails there)
+  const missing = options.queue ? [] : tasks.filter((t) => !isInlineTask(t) && !cloneOf(t, options));
   if (missing.length) {
     throw new InputError(
       `${missing.length} task(s) carry no inline files and have no local clone (e.g. ${missing[0]?.instance_id} of ${missing[0]?.repo || "?"}); give --repos DIR (clones as DIR/owner/name, DIR/owner__name or DIR/name) or --repo-path CLONE`,
@@ -107,11 +116,17 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     );
   }
   const templates = loadPromptTemplates(options.prompts);
-  const provider =
-    typeof options.model === "string"
+  if (options.queue && typeof options.model !== "string")
+    throw new TypeError("collect over a queue needs a model SPEC (workers make their own provider)");
+  // the coordinator of a queued run makes no provider: its workers do (an embedded model
+  // would otherwise be loaded here for nothing)
+  const provider = options.queue
+    ? null
+    : typeof options.model === "string"
       ? await createProvider(options.model, options.providerOptions)
       : options.model;
   const ownProvider = typeof options.model === "string";
+  const modelName = provider?.name ?? (options.model as string);
   const baseSeed = options.seed ?? 0;
   const sampling = { ...options.sampling };
 
@@ -128,12 +143,15 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     tasks_file: resolve(options.tasksFile),
     tasks_sha256: await sha256File(options.tasksFile),
     task_count: tasks.length,
-    model: provider.name,
+    model: modelName,
     samples: Math.max(options.samples, previous?.samples ?? 0),
     seed: baseSeed,
     sampling,
     config: {
       concurrency,
+      ...(options.queue
+        ? { queue: { name: options.queue.queueName ?? null, attempts: options.queue.attempts ?? 3 } }
+        : {}),
       instance_ids: options.instanceIds ?? null,
       repos_dir: options.reposDir ?? null,
       validate: options.validate ?? null,
@@ -219,6 +237,63 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   let ran = 0;
   let next = 0;
   let failure: unknown = null;
+  const logsDir = join(runDir, "logs");
+  const episodeSettings = episodeSettingsOf(options.episode);
+  const portable = portableProviderOptions(options.providerOptions);
+  const jobData = (task: Task, sample: number): CollectJobData => ({
+    runId: manifest.run_id,
+    task,
+    sample,
+    seed: episodeSeed(baseSeed, task.instance_id, sample),
+    model: modelName,
+    providerOptions: portable,
+    sampling,
+    templates,
+    episode: episodeSettings,
+    validate: options.validate ?? null,
+  });
+  /** Count an appended trajectory. */
+  const recorded = (trajectory: Trajectory) => {
+    ran++;
+    state.done++;
+    state.toolErrors += trajectory.usage.tool_errors;
+    if (trajectory.outcome.resolved) state.resolved = (state.resolved ?? 0) + 1;
+    const reason = trajectory.outcome.exit_reason;
+    byExitReason[reason] = (byExitReason[reason] ?? 0) + 1;
+    if (reason === "model_error" || reason === "sandbox_error") state.errors++;
+    options.onTrajectory?.(trajectory);
+    progress?.update(state);
+  };
+
+  if (options.queue) {
+    // coordinator: the workers run the episodes; this process records their results
+    try {
+      await collectOverQueue({
+        queue: options.queue,
+        runId: manifest.run_id,
+        units: pending.map(({ task, sample }) => jobData(task, sample)),
+        done,
+        logsDir,
+        appender,
+        record: (trajectory) => {
+          state.tokens += trajectory.usage.total_tokens ?? 0;
+          recorded(trajectory);
+        },
+        onStatus: (status) => {
+          state.running = status.active;
+          state.workers = status.workers;
+          progress?.update(state);
+        },
+        signal: options.signal,
+      });
+    } finally {
+      state.running = 0;
+      progress?.update(state);
+      progress?.stop();
+      await rm(workRoot, { recursive: true, force: true });
+    }
+    return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
+  }
 
   async function worker(): Promise<void> {
     while (next < pending.length && !options.signal?.aborted && failure === null) {
@@ -228,16 +303,12 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       let tokensBefore = 0;
       try {
         const base = await baseOf(task);
-        let trajectory = await runEpisode(task, provider, {
-          ...options.episode,
-          workspaceRoot: workRoot,
+        // the same job function a queue worker runs (src/collect/job.ts)
+        const result = await runCollectJob(jobData(task, sample), {
+          provider: provider as ModelProvider,
           base,
-          sampling,
-          seed: episodeSeed(baseSeed, task.instance_id, sample),
-          sampleIndex: sample,
-          runId: manifest.run_id,
-          episodeId: `${manifest.run_id}/${task.instance_id}/${sample}`,
-          templates,
+          workRoot,
+          unsafeNoSandbox: options.episode?.unsafeNoSandbox,
           signal: options.signal,
           onStep: ({ tokens }) => {
             state.tokens += tokens - tokensBefore;
@@ -246,24 +317,10 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
           },
         });
         // an episode cut short by the user's stop is not a result: it is rerun on resume
-        if (options.signal?.aborted && trajectory.outcome.exit_detail === "aborted") continue;
-        if (options.validate) {
-          trajectory = await validateTrajectory(trajectory, task, base, options.validate, {
-            workRoot,
-            logsDir: join(runDir, "logs"),
-            limits: options.episode?.limits,
-            unsafeNoSandbox: options.episode?.unsafeNoSandbox,
-          });
-          if (trajectory.outcome.resolved) state.resolved = (state.resolved ?? 0) + 1;
-        }
+        if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") continue;
+        const trajectory = await storeValidationLog(result, logsDir);
         await appender.append(trajectory);
-        ran++;
-        state.done++;
-        state.toolErrors += trajectory.usage.tool_errors;
-        const reason = trajectory.outcome.exit_reason;
-        byExitReason[reason] = (byExitReason[reason] ?? 0) + 1;
-        if (reason === "model_error" || reason === "sandbox_error") state.errors++;
-        options.onTrajectory?.(trajectory);
+        recorded(trajectory);
       } catch (error) {
         failure ??= error;
       } finally {
@@ -286,55 +343,10 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     progress?.stop();
     for (const base of bases.values()) await base.then((b) => removeWorkspace(b.dir)).catch(() => undefined);
     await rm(workRoot, { recursive: true, force: true });
-    if (ownProvider) await provider.close?.();
+    if (ownProvider) await provider?.close?.();
   }
   if (failure !== null) throw failure;
   return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
-}
-
-/**
- * Run the task's tests on an episode's patch with the validate stage's library and record the
- * verdict (SWE-bench report) on the trajectory. A harness failure leaves `resolved` unknown.
- */
-async function validateTrajectory(
-  trajectory: Trajectory,
-  task: Task,
-  base: BaseWorkspace,
-  settings: { timeoutMs: number; testCommand?: string },
-  where: { workRoot: string; logsDir: string; limits?: SandboxLimits; unsafeNoSandbox?: boolean },
-): Promise<Trajectory> {
-  const patch = trajectory.patch;
-  let report: ValidationReport;
-  let log = "";
-  if (patch === null || isEmptyPatch(patch)) {
-    report = reportWithoutRun(patch);
-  } else {
-    ({ report, log } = await validateOne(task, patch, base, {
-      timeoutMs: settings.timeoutMs,
-      testCommand: settings.testCommand,
-      workRoot: where.workRoot,
-      limits: where.limits,
-      unsafeNoSandbox: where.unsafeNoSandbox,
-    }));
-  }
-  let logPath: string | undefined;
-  if (log) {
-    logPath = join(
-      where.logsDir,
-      `${safeFileName(trajectory.task_id)}.${trajectory.provenance.sample_index}.log`,
-    );
-    await mkdir(where.logsDir, { recursive: true });
-    await writeFileAtomic(logPath, log);
-  }
-  const resolved = report.error ? null : report.resolved;
-  return parseTrajectory({
-    ...trajectory,
-    outcome: {
-      ...trajectory.outcome,
-      resolved,
-      report: { ...report, ...(logPath ? { log_path: logPath } : {}) },
-    },
-  });
 }
 
 /** The local clone a repository task is checked out of: from `reposDir`, else `--repo-path`. */
@@ -347,8 +359,4 @@ function cloneOf(task: Task, options: CollectOptions): string | undefined {
     if (found) return found;
   }
   return options.episode?.prepare?.repoPath;
-}
-
-function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
 }

@@ -12,6 +12,7 @@ import { registerTrain } from "./train.js";
 import { registerTree } from "./tree.js";
 import { registerValidate } from "./validate.js";
 import { registerView } from "./view.js";
+import { registerWorker } from "./worker.js";
 
 /**
  * Every CLI command, in pipeline order. Each lives in its own module named after it
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerSchema(program);
   registerValidate(program);
+  registerWorker(program);
   registerTree(program);
   registerPairs(program);
   registerExport(program);

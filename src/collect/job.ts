@@ -1,0 +1,228 @@
+/**
+ * One episode of a collection run as a self-contained job: everything it needs travels in
+ * `CollectJobData` (the task record, sample index and seed, model SPEC and sampling, prompt
+ * texts, limits), so that a local run and a queue worker on another machine run it with the
+ * same code (`runCollectJob`). Secrets never travel: the worker's provider reads its API key
+ * from its own environment.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import type { PromptTemplates } from "../prompts/templates.js";
+import type { ModelProvider, Sampling } from "../providers/types.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
+import type { BaseWorkspace } from "../sandbox/workspace.js";
+import type { Task } from "../schema/task.js";
+import type { Trajectory } from "../schema/trajectory.js";
+import { parseTrajectory } from "../schema/validate.js";
+import { buildTrajectory } from "../trajectories/build.js";
+import { isEmptyPatch } from "../validate/normalise.js";
+import { reportWithoutRun, type ValidationReport, validateOne } from "../validate/validate-one.js";
+
+/** The episode settings that travel with a job (JSON; no secrets, no host paths). */
+export type CollectEpisodeSettings = Pick<
+  EpisodeOptions,
+  "maxTurns" | "contextTokens" | "wallClockMs" | "stuckRepeat" | "limits" | "maxProcesses" | "bash"
+>;
+
+/** Provider options that travel with a job: never the API key (the worker's environment has it). */
+export interface PortableProviderOptions {
+  baseUrl?: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  threads?: number;
+  contextSize?: number;
+  maxArgumentChars?: number;
+}
+
+/** Everything one episode needs. */
+export interface CollectJobData {
+  runId: string;
+  task: Task;
+  sample: number;
+  /** The episode's seed (`episodeSeed(base, task, sample)`). */
+  seed: number;
+  /** Model SPEC (`openai:MODEL`, `sim`, ...). */
+  model: string;
+  providerOptions: PortableProviderOptions;
+  sampling: Omit<Sampling, "seed">;
+  templates: PromptTemplates;
+  episode: CollectEpisodeSettings;
+  /** Validate the patch right after the episode (collect --validate). */
+  validate: { timeoutMs: number; testCommand?: string } | null;
+}
+
+/** What the machine running the job supplies. */
+export interface CollectJobContext {
+  provider: ModelProvider;
+  /** The task's prepared base (shared by its samples on that machine). */
+  base: BaseWorkspace;
+  /** Folder for the episode's (and its validation's) workspaces. */
+  workRoot: string;
+  unsafeNoSandbox?: boolean;
+  signal?: AbortSignal;
+  onStep?: EpisodeOptions["onStep"];
+}
+
+/** An episode's trajectory, and the test log of its validation (to be stored by the caller). */
+export interface CollectJobResult {
+  trajectory: Trajectory;
+  validationLog: string | null;
+}
+
+/** The trajectory id of an episode: stable, so a rerun of the same unit has the same id. */
+export function episodeIdOf(runId: string, taskId: string, sample: number): string {
+  return `${runId}/${taskId}/${sample}`;
+}
+
+/** Run one episode (and, when asked, validate its patch on the same base). */
+export async function runCollectJob(
+  data: CollectJobData,
+  context: CollectJobContext,
+): Promise<CollectJobResult> {
+  const trajectory = await runEpisode(data.task, context.provider, {
+    ...data.episode,
+    unsafeNoSandbox: context.unsafeNoSandbox,
+    workspaceRoot: context.workRoot,
+    base: context.base,
+    sampling: data.sampling,
+    seed: data.seed,
+    sampleIndex: data.sample,
+    runId: data.runId,
+    episodeId: episodeIdOf(data.runId, data.task.instance_id, data.sample),
+    templates: data.templates,
+    signal: context.signal,
+    onStep: context.onStep,
+  });
+  if (!data.validate || (context.signal?.aborted && trajectory.outcome.exit_detail === "aborted"))
+    return { trajectory, validationLog: null };
+  return validateTrajectory(trajectory, data.task, context.base, data.validate, {
+    workRoot: context.workRoot,
+    limits: data.episode.limits,
+    unsafeNoSandbox: context.unsafeNoSandbox,
+  });
+}
+
+/**
+ * Run the task's tests on an episode's patch with the validate stage's library and record the
+ * verdict (SWE-bench report) on the trajectory. A harness failure leaves `resolved` unknown.
+ */
+async function validateTrajectory(
+  trajectory: Trajectory,
+  task: Task,
+  base: BaseWorkspace,
+  settings: { timeoutMs: number; testCommand?: string },
+  where: { workRoot: string; limits?: SandboxLimits; unsafeNoSandbox?: boolean },
+): Promise<CollectJobResult> {
+  const patch = trajectory.patch;
+  let report: ValidationReport;
+  let log = "";
+  if (patch === null || isEmptyPatch(patch)) {
+    report = reportWithoutRun(patch);
+  } else {
+    ({ report, log } = await validateOne(task, patch, base, {
+      timeoutMs: settings.timeoutMs,
+      testCommand: settings.testCommand,
+      workRoot: where.workRoot,
+      limits: where.limits,
+      unsafeNoSandbox: where.unsafeNoSandbox,
+    }));
+  }
+  const resolved = report.error ? null : report.resolved;
+  return {
+    trajectory: parseTrajectory({ ...trajectory, outcome: { ...trajectory.outcome, resolved, report } }),
+    validationLog: log || null,
+  };
+}
+
+/**
+ * Store a job's validation log as LOGS_DIR/TASK.SAMPLE.log and point the trajectory's report at
+ * it; a trajectory without a log is returned as it is.
+ */
+export async function storeValidationLog(result: CollectJobResult, logsDir: string): Promise<Trajectory> {
+  const { trajectory, validationLog } = result;
+  if (!validationLog || !trajectory.outcome.report) return trajectory;
+  const logPath = join(
+    logsDir,
+    `${safeFileName(trajectory.task_id)}.${trajectory.provenance.sample_index}.log`,
+  );
+  await mkdir(logsDir, { recursive: true });
+  await writeFileAtomic(logPath, validationLog);
+  return parseTrajectory({
+    ...trajectory,
+    outcome: { ...trajectory.outcome, report: { ...trajectory.outcome.report, log_path: logPath } },
+  });
+}
+
+/**
+ * The record of an episode whose job failed on every attempt (e.g. its base could not be
+ * prepared on the worker, or each worker running it died): an error episode, so the run is
+ * complete and says what went wrong; a resume that retries errors runs it again.
+ */
+export function failedJobTrajectory(data: CollectJobData, reason: string, attempts: number): Trajectory {
+  return buildTrajectory({
+    id: episodeIdOf(data.runId, data.task.instance_id, data.sample),
+    task_id: data.task.instance_id,
+    provenance: {
+      scaffold: "sealign",
+      model: data.model,
+      sampling: { ...data.sampling, seed: data.seed },
+      run_id: data.runId,
+      sample_index: data.sample,
+      created_at: new Date().toISOString(),
+    },
+    tools: [],
+    messages: [],
+    patch: null,
+    outcome: {
+      resolved: null,
+      exit_reason: "sandbox_error",
+      exit_detail: `queue: the job failed after ${attempts} attempt(s): ${reason}`.slice(0, 2000),
+      report: null,
+      labels: [],
+    },
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, seconds: 0, tool_errors: 0 },
+    metadata: { queue: { attempts, failed: true } },
+  });
+}
+
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+/** The part of a run's episode options that travels with each job. */
+export function episodeSettingsOf(episode: EpisodeOptions | undefined): CollectEpisodeSettings {
+  const settings: CollectEpisodeSettings = {};
+  for (const key of [
+    "maxTurns",
+    "contextTokens",
+    "wallClockMs",
+    "stuckRepeat",
+    "limits",
+    "maxProcesses",
+    "bash",
+  ] as const) {
+    if (episode?.[key] !== undefined) (settings as Record<string, unknown>)[key] = episode[key];
+  }
+  return settings;
+}
+
+/** Provider options without the API key or anything that is not plain data. */
+export function portableProviderOptions(
+  options: Record<string, unknown> | undefined,
+): PortableProviderOptions {
+  const portable: PortableProviderOptions = {};
+  for (const key of [
+    "baseUrl",
+    "timeoutMs",
+    "maxRetries",
+    "threads",
+    "contextSize",
+    "maxArgumentChars",
+  ] as const) {
+    const value = options?.[key];
+    if (value !== undefined) (portable as Record<string, unknown>)[key] = value;
+  }
+  return portable;
+}
