@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EPISODE_DEFAULTS } from "../agent/episode.js";
 import { collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
+import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 
 interface CollectCommandOptions {
   tasks: string;
@@ -42,6 +43,9 @@ interface CollectCommandOptions {
   validate?: boolean;
   testTimeout: string;
   testCommand?: string;
+  queue?: string;
+  queueName: string;
+  attempts: string;
 }
 
 function number(
@@ -152,6 +156,12 @@ export function registerCollect(program: Command): void {
       "--unsafe-no-sandbox",
       "run agent commands WITHOUT isolation (only where bubblewrap is unavailable)",
     )
+    .option(
+      "--queue <url>",
+      "coordinate: run the episodes on `sealign worker`s of this Redis (redis://HOST:PORT[/DB]); rerun to resume",
+    )
+    .option("--queue-name <name>", "queue name (as given to the workers)", "sealign")
+    .option("--attempts <n>", "with --queue: tries per episode job before it is recorded as an error", "3")
     .option("--quiet", "no progress display")
     .action(async (options: CollectCommandOptions) => {
       const seconds = (v: string, flag: string) => (number(v, flag, { min: 0 }) as number) * 1000;
@@ -165,6 +175,7 @@ export function registerCollect(program: Command): void {
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
+      if (options.queue) parseQueueUrl(options.queue); // a bad URL fails before the run starts
       const summary = await collect({
         signal: stop.signal,
         tasksFile: options.tasks,
@@ -221,6 +232,16 @@ export function registerCollect(program: Command): void {
           prepare: options.repoPath ? { repoPath: options.repoPath } : undefined,
         },
         progress: options.quiet ? null : undefined,
+        ...(options.queue
+          ? {
+              queue: {
+                url: options.queue,
+                queueName: checkQueueName(options.queueName),
+                attempts: number(options.attempts, "--attempts", { integer: true, min: 1 }),
+                onWarning: (message: string) => process.stderr.write(`collect: ${message}\n`),
+              },
+            }
+          : {}),
         validate: options.validate
           ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
           : undefined,
