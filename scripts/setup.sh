@@ -10,6 +10,8 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v git >/dev/null || need_apt+=(git)
 command -v patch >/dev/null || need_apt+=(patch)
 command -v zstd >/dev/null || need_apt+=(zstd)
+# the job queue of collect/validate --queue and sealign worker (tests start their own on loopback)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 # eval renders its charts to PNG with resvg, which needs a font for the text.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ "${SEALIGN_SKIP_APT:-0}" != "1" ] && [ ${#need_apt[@]} -gt 0 ]; then
