@@ -9,7 +9,7 @@ import type { ViewTreeNode } from "./trees.js";
  */
 
 /** Longest label drawn beside a node. */
-export const LABEL_CHARS = 44;
+export const LABEL_CHARS = 60;
 
 interface Action {
   tool: string;
@@ -22,9 +22,11 @@ interface Action {
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 
+/** The file's name, with its folder when that is short (`src/models.py`, not a whole path). */
 function tail(path: string): string {
   const parts = path.split("/").filter(Boolean);
-  return parts.slice(-2).join("/") || path;
+  const two = parts.slice(-2).join("/");
+  return (two.length <= 28 ? two : parts.at(-1)) || path;
 }
 
 function actionOf(node: ViewTreeNode): Action {
@@ -75,7 +77,8 @@ function base(action: Action): string {
   const first = action.args[0];
   // `command` of an editor tool (view / str_replace / create) tells what kind of edit it is.
   const verb = first && first[0] === "command" && action.path !== null ? first[1] : "";
-  return [action.tool, verb, action.path === null ? "" : tail(action.path)].filter(Boolean).join(" ");
+  // With a verb the tool's name adds nothing (`str_replace main.py` says it is the editor).
+  return [verb || action.tool, action.path === null ? "" : tail(action.path)].filter(Boolean).join(" ");
 }
 
 /** One label per sibling group member that tells it apart from the others. */
@@ -104,8 +107,11 @@ function groupLabels(nodes: ViewTreeNode[]): Map<string, string> {
         break;
       }
     }
+    // The part that differs must survive the cut: the head gives way first.
     const head = bases[i]!;
-    out.set(node.id, clip(head && detail ? `${head} · ${detail}` : head || detail || node.key));
+    const room = Math.max(16, LABEL_CHARS - detail.length - 3);
+    const shown = head.length > room ? `${head.slice(0, room - 1)}…` : head;
+    out.set(node.id, clip(shown && detail ? `${shown} · ${detail}` : shown || detail || node.key));
   });
   return out;
 }

@@ -1,6 +1,6 @@
 import { h, s } from "./dom.js";
 
-const DX = 150; // horizontal distance between depths
+const DX = 240; // horizontal distance between depths (room for a 60-character label)
 const DY = 26; // vertical distance between leaves
 const AUTO_FOLD_NODES = 800;
 /** Above this many nodes, straight runs of single-child steps are drawn as one edge with a count. */
@@ -397,7 +397,7 @@ export function treeView(tree, { onSelect }) {
 /** The server's label that tells the node apart from its siblings (tree-labels.ts). */
 function shortLabel(node) {
   const text = String(node.short ?? node.label ?? node.key).replace(/\s+/g, " ");
-  return text.length > 44 ? `${text.slice(0, 43)}…` : text;
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 const LEAF_MARK = { resolved: "✓", failed: "✗", stuck: "⟳", mixed: "½" };
