@@ -336,22 +336,22 @@ const BASE_PYTHON: Record<string, string> = { bullseye: "3.9", bookworm: "3.11",
 
 /** `/opt/miniconda3/bin/activate`: conda's two commands the harness's scripts use, over venvs. */
 export function condaActivateShim(): string {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions, not templates
   return [
     "# sealign: the SWE-bench harness's scripts run `source /opt/miniconda3/bin/activate` and then",
     "# `conda activate testbed`. conda is not reachable where this image was built, so the",
     "# environment is a venv at /opt/miniconda3/envs/<name>; this gives conda's activate and",
     "# deactivate for it, and says so for any other conda command.",
     "conda() {",
-    '  case "${1:-}" in',
+    "  [ $# -gt 0 ] || set -- ''",
+    '  case "$1" in',
     "    activate)",
-    '      local name="${2:-testbed}"',
+    '      local name=testbed; [ $# -lt 2 ] || name="$2"',
     '      if [ ! -f "/opt/miniconda3/envs/$name/bin/activate" ]; then echo "conda activate: no environment $name" >&2; return 1; fi',
     '      . "/opt/miniconda3/envs/$name/bin/activate"',
     '      export CONDA_DEFAULT_ENV="$name" CONDA_PREFIX="/opt/miniconda3/envs/$name"',
     "      ;;",
     "    deactivate) deactivate; unset CONDA_DEFAULT_ENV CONDA_PREFIX ;;",
-    '    *) echo "conda ${1:-}: not available in this image (a venv stands in for conda)" >&2; return 1 ;;',
+    '    *) echo "conda $1: not available in this image (a venv stands in for conda)" >&2; return 1 ;;',
     "  esac",
     "}",
     "",
