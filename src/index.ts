@@ -107,8 +107,6 @@ export type {
   TaskBase,
 } from "./runtime/types.js";
 export {
-  type ApplyResult as WorkspaceApplyResult,
-  applyPatch as applyPatchInside,
   computePatch,
   type FileOp,
   type FileOpResult,

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyPatch } from "../src/validate/apply.js";
+import { LocalEnvironment } from "../src/runtime/local.js";
+import { applyPatch as applyInside } from "../src/validate/apply.js";
 import { tempDir } from "./helpers/paths.js";
 
 function repo(): string {
@@ -15,10 +16,18 @@ function repo(): string {
   return dir;
 }
 
-function write(dir: string, patch: string): string {
-  const file = join(dir, "..", `${Math.random().toString(36).slice(2)}.patch`);
-  writeFileSync(file, patch);
-  return file;
+/** The patch goes into the sandboxed environment over the folder on stdin. */
+function write(_dir: string, patch: string): string {
+  return patch;
+}
+
+async function applyPatch(dir: string, patch: string) {
+  const env = new LocalEnvironment({ dir, baseCommit: "HEAD", removeOnClose: false });
+  try {
+    return await applyInside(env, patch);
+  } finally {
+    await env.close();
+  }
 }
 
 describe("patch application (git apply, git apply --reject, patch --fuzz)", () => {

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { readJsonl } from "../io/jsonl.js";
-import { bwrapAvailable, runSandboxed } from "../sandbox/bwrap.js";
-import { cloneWorkspace, git, prepareBase, removeWorkspace, writeFiles } from "../sandbox/workspace.js";
+import { LocalRuntime } from "../runtime/local.js";
+import { writeFiles as writeFilesInside } from "../runtime/workspace-ops.js";
+import { bwrapAvailable } from "../sandbox/bwrap.js";
+import { git, writeFiles } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import { parseTask } from "../schema/validate.js";
 import { parseLogAuto } from "../validate/parse-log.js";
@@ -222,10 +224,13 @@ export async function synthesizeTasks(options: SynthOptions): Promise<SynthResul
   }
 
   const baseTask = parseTask({ instance_id: `${name}__synth-base`, problem_statement: "", files });
-  const base = await prepareBase(baseTask);
-  const workspace = await cloneWorkspace(base, { name: `${name}-synth` });
+  // The tests run (and mutants are written) inside one environment: a test that plants a
+  // symlink where a mutant goes makes the write follow it inside the sandbox only.
+  const runtime = new LocalRuntime({ unsafeNoSandbox });
+  const base = await runtime.prepare(baseTask);
+  const env = await runtime.open(base, { name: `${name}-synth` });
   const run = async () => {
-    const result = await runSandboxed(testCommand, { workspace, timeoutMs, unsafeNoSandbox });
+    const result = await env.exec(testCommand, { timeoutMs });
     const parsed = parseLogAuto(result.output);
     return { result, statuses: parsed?.statuses ?? null };
   };
@@ -266,7 +271,7 @@ export async function synthesizeTasks(options: SynthOptions): Promise<SynthResul
       tried++;
       const original = files[mutation.file]!;
       const mutated = applyMutation(original, mutation);
-      await writeFile(join(workspace, mutation.file), mutated);
+      await writeFilesInside(env, { [mutation.file]: mutated });
       let verdict = "kept";
       try {
         const { result, statuses } = await run();
@@ -322,14 +327,14 @@ export async function synthesizeTasks(options: SynthOptions): Promise<SynthResul
           `synth: [${tasks}/${maxTasks}] ${mutation.file}:${mutation.line} ${mutation.kind} (${mutation.description}) -> ${failToPass.length} failing, ${passToPass.length} passing`,
         );
       } finally {
-        await writeFile(join(workspace, mutation.file), original);
+        await writeFilesInside(env, { [mutation.file]: original });
         await triedLog.append({ id, verdict });
       }
       if (tried % 10 === 0) say(`synth: tried ${tried}, kept ${tasks}`);
     }
     return { tasks, tried, rejected, baselinePassing: passedBefore.size, resumed };
   } finally {
-    await removeWorkspace(workspace);
-    await removeWorkspace(base.dir);
+    await env.close();
+    await runtime.close();
   }
 }

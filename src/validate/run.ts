@@ -7,12 +7,13 @@ import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import { LocalRuntime } from "../runtime/local.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
-import { BasePool } from "./bases.js";
+import { BasePool, repoPathIn } from "./bases.js";
 import { VerdictCache, verdictKey } from "./cache.js";
 import {
   detectInputFormat,
@@ -91,7 +92,13 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     tmpdir(),
     `sealign-validate-ws-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
   );
-  const bases = new BasePool(workRoot, options.reposDir);
+  const runtime = new LocalRuntime({
+    root: workRoot,
+    repoPathOf: (task) => repoPathIn(options.reposDir, task),
+    limits: options.limits,
+    unsafeNoSandbox: options.unsafeNoSandbox,
+  });
+  const bases = new BasePool(runtime, options.reposDir);
   // Check everything that would make the run fail half-way before running anything.
   const keys = new Map<string, string | null>();
   for (const item of items) {
@@ -194,11 +201,10 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       try {
         const hit = cache ? await cache.get(key) : null;
         if (hit) return hit;
-        const inPlace = bases.soleUse(task.instance_id);
         const base = await bases.get(task);
         counts.testsRun++;
         const fresh = await validateOne(task, item.patch!, base, {
-          inPlace,
+          runtime,
           timeoutMs,
           parser,
           testCommand: options.testCommand,

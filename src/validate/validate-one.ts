@@ -1,15 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
-import {
-  type BaseWorkspace,
-  cloneWorkspace,
-  git,
-  pathInside,
-  removeWorkspace,
-  writeFiles,
-} from "../sandbox/workspace.js";
+import { randomBytes } from "node:crypto";
+import { LocalRuntime } from "../runtime/local.js";
+import type { Environment, Runtime, TaskBase } from "../runtime/types.js";
+import { checkRelativePath, shellQuote, withHardenedGit, writeFiles } from "../runtime/workspace-ops.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
+import type { BaseWorkspace } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import { applyPatch, patchedFiles } from "./apply.js";
 import { gradeTests, type TestsStatus } from "./grading.js";
@@ -47,19 +41,30 @@ export interface ValidateOneOptions {
   parser?: ParserName | "auto";
   /** Test command for tasks that carry none. */
   testCommand?: string;
-  /** Folder for the throw-away workspaces. */
+  /**
+   * Where the validation's environment comes from (the one that prepared `base`). Without it,
+   * a local runtime over `workRoot` with `limits` / `unsafeNoSandbox` (a base from prepareBase).
+   */
+  runtime?: Runtime;
+  /** Folder for the throw-away workspaces (local runtime made here only). */
   workRoot?: string;
   limits?: SandboxLimits;
   unsafeNoSandbox?: boolean;
   /**
-   * Validate in the base itself instead of a copy: for the last use of a base that is thrown
-   * away afterwards (the caller removes it), which saves the copy.
+   * @deprecated Has no effect: every validation gets its own environment, which in the local
+   * runtime is a `--shared` clone costing only its checkout (validating in the base itself
+   * would let a patch touch the base). Accepted so that older callers still compile.
    */
   inPlace?: boolean;
 }
 
-/** Where the JUnit file is written, inside the workspace. */
-const JUNIT_FILE = ".sealign-junit.xml";
+/**
+ * The JUnit file's name inside the workspace: random per validation, so that a patch cannot
+ * plant a report of its own in its place.
+ */
+function junitFileName(): string {
+  return `.sealign-junit-${randomBytes(8).toString("hex")}.xml`;
+}
 
 /**
  * The most test output kept in an instance log (and the cache): the parsers read the whole
@@ -93,27 +98,39 @@ export function reportWithoutRun(patch: string | null): ValidationReport {
   };
 }
 
-/** Add the task's tests: write `test_files`, or reset the files `test_patch` touches and apply it. */
-async function addTests(
-  workspace: string,
-  base: BaseWorkspace,
-  task: Task,
-  scratch: string,
-): Promise<string> {
-  if (task.test_files) await writeFiles(workspace, task.test_files, "test_files");
+/**
+ * Add the task's tests inside the environment: write `test_files`, or reset the files
+ * `test_patch` touches to the base and apply it (a file the base lacks is removed first).
+ */
+async function addTests(env: Environment, task: Task): Promise<string> {
+  if (task.test_files) await writeFiles(env, task.test_files, { field: "test_files" });
   if (!task.test_patch.trim())
     return task.test_files ? `added test files: ${Object.keys(task.test_files).join(", ")}` : "";
-  for (const file of patchedFiles(task.test_patch)) {
-    // A model's edit of a test file the task replaces must not decide the verdict.
-    // A file the base lacks (the test_patch creates it) is removed instead.
-    await git(workspace, ["checkout", "-q", base.baseCommit, "--", file]).catch(() =>
-      rm(pathInside(workspace, file, "test_patch path"), { force: true }),
+  // A model's edit of a test file the task replaces must not decide the verdict.
+  const resets = patchedFiles(task.test_patch)
+    .map((file) => shellQuote(checkRelativePath(file, "test_patch")))
+    .map(
+      (file) => `sgit checkout -q ${shellQuote(env.baseCommit)} -- ${file} 2>/dev/null || rm -f -- ${file}`,
     );
-  }
-  const testPatchFile = join(scratch, "test.patch");
-  await writeFile(testPatchFile, task.test_patch);
-  await git(workspace, ["apply", "--whitespace=nowarn", testPatchFile]);
+  const script = withHardenedGit(
+    [
+      ...resets,
+      'p=$(mktemp) && cat > "$p" && sgit apply --whitespace=nowarn "$p"; s=$?; rm -f "$p"; exit $s',
+    ].join("\n"),
+  );
+  const result = await env.exec(script, { timeoutMs: 120_000, stdin: task.test_patch });
+  if (result.timedOut || result.exitCode !== 0)
+    throw new Error(`test_patch did not apply: ${result.output.trim() || `exit ${result.exitCode}`}`);
   return "applied test_patch";
+}
+
+/** The JUnit report the test run wrote, read inside; null when there is none. */
+async function readJunit(env: Environment, name: string): Promise<string | null> {
+  const result = await env.exec(`cat -- ${shellQuote(name)} 2>/dev/null`, {
+    timeoutMs: 60_000,
+    maxOutputBytes: 256 * 1024 * 1024,
+  });
+  return result.exitCode === 0 ? result.stdout : null;
 }
 
 /**
@@ -154,31 +171,31 @@ function statusesFrom(
 }
 
 /**
- * Validate one patch on one task: a fresh copy of the task's prepared base, the patch applied,
- * the task's tests added and run in the sandbox under a time limit, per-test statuses parsed
- * and graded by SWE-bench's rule. Harness failures come back as `error`, never thrown.
+ * Validate one patch on one task: a fresh environment from the task's prepared base, the patch
+ * applied, the task's tests added and run under a time limit, all inside it; per-test statuses
+ * parsed and graded by SWE-bench's rule. Harness failures come back as `error`, never thrown.
  */
 export async function validateOne(
   task: Task,
   patch: string,
-  base: BaseWorkspace,
+  base: TaskBase | BaseWorkspace,
   options: ValidateOneOptions,
 ): Promise<{ report: ValidationReport; log: string }> {
   const report = reportWithoutRun(patch);
   report.patch_exists = true;
   const log: string[] = [`instance: ${task.instance_id}`];
-  // Patch files live beside the workspaces, so an interrupted run's clean-up takes them too.
-  const scratchRoot = options.workRoot ?? tmpdir();
-  await mkdir(scratchRoot, { recursive: true });
-  const scratch = await mkdtemp(join(scratchRoot, "sealign-scratch-"));
-  let workspace: string | null = null;
+  const ownRuntime = options.runtime
+    ? null
+    : new LocalRuntime({
+        root: options.workRoot,
+        limits: options.limits,
+        unsafeNoSandbox: options.unsafeNoSandbox,
+      });
+  const runtime = options.runtime ?? (ownRuntime as LocalRuntime);
+  let env: Environment | null = null;
   try {
-    workspace = options.inPlace
-      ? base.dir
-      : await cloneWorkspace(base, { root: options.workRoot, name: task.instance_id });
-    const patchFile = join(scratch, "model.patch");
-    await writeFile(patchFile, patch.endsWith("\n") ? patch : `${patch}\n`);
-    const applied = await applyPatch(workspace, patchFile);
+    env = await runtime.open("task" in base ? base : { task, ...base }, { name: task.instance_id });
+    const applied = await applyPatch(env, patch);
     log.push("== apply patch", applied.log);
     report.patch_successfully_applied = applied.applied;
     report.apply_method = applied.method;
@@ -186,26 +203,20 @@ export async function validateOne(
       log.push("== verdict: patch did not apply");
       return { report, log: log.join("\n") };
     }
-    log.push("== add tests", await addTests(workspace, base, task, scratch));
+    log.push("== add tests", await addTests(env, task));
     const command = testCommandOf(task, options.testCommand);
     const wantJunit = (options.parser ?? "auto") !== "exit-code" && runsPytest(command);
-    const junitPath = `${options.unsafeNoSandbox ? workspace : DEFAULT_MOUNT_POINT}/${JUNIT_FILE}`;
-    const env: Record<string, string> = wantJunit
-      ? { PYTEST_ADDOPTS: `-rA -o junit_family=xunit1 --junitxml=${junitPath}` }
+    const junitFile = junitFileName();
+    const vars: Record<string, string> = wantJunit
+      ? { PYTEST_ADDOPTS: `-rA -o junit_family=xunit1 --junitxml=${env.workdir}/${junitFile}` }
       : {};
     log.push(`== run tests (limit ${options.timeoutMs / 1000}s): ${command}`);
-    const result = await runSandboxed(command, {
-      workspace,
-      timeoutMs: options.timeoutMs,
-      env,
-      limits: options.limits,
-      unsafeNoSandbox: options.unsafeNoSandbox,
-    });
+    const result = await env.exec(command, { timeoutMs: options.timeoutMs, env: vars });
     log.push(clipMiddle(result.output.trimEnd(), MAX_LOG_CHARS));
     report.exit_code = result.exitCode;
     report.timed_out = result.timedOut;
     report.duration_s = Math.round(result.durationMs) / 1000;
-    const junit = wantJunit ? await readFile(join(workspace, JUNIT_FILE), "utf8").catch(() => null) : null;
+    const junit = wantJunit ? await readJunit(env, junitFile) : null;
     const named = task.FAIL_TO_PASS.length + task.PASS_TO_PASS.length > 0;
     const failToPass = named ? task.FAIL_TO_PASS : ["test_command"];
     const { parser, statuses } = statusesFrom(options.parser ?? "auto", result.output, junit, [
@@ -236,7 +247,7 @@ export async function validateOne(
     log.push(`== harness error: ${report.error}`);
     return { report, log: log.join("\n") };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
-    if (workspace && !options.inPlace) await removeWorkspace(workspace);
+    await env?.close();
+    await ownRuntime?.close();
   }
 }
