@@ -84,7 +84,7 @@ export {
   type DockerTaskBase,
   DockerUnavailableError,
   ImageMissingError,
-  instanceImageName as instanceImageOf,
+  taskImageName,
 } from "./runtime/docker.js";
 export {
   LocalEnvironment,

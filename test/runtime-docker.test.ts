@@ -6,8 +6,8 @@ import {
   DockerRuntime,
   DockerUnavailableError,
   ImageMissingError,
-  instanceImageName,
   OWNER_LABEL,
+  taskImageName,
 } from "../src/runtime/docker.js";
 import { chooseRuntime, parseRuntimeName } from "../src/runtime/select.js";
 import type { Environment } from "../src/runtime/types.js";
@@ -21,15 +21,13 @@ const task = (fields: Record<string, unknown>) =>
 describe("instance image names", () => {
   it("follows SWE-bench's and SWE-Gym's naming, and a task's own image", () => {
     const t = task({ instance_id: "pytest-dev__pytest-11143" });
-    expect(instanceImageName(t)).toBe("swebench/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
-    expect(instanceImageName(t, "myorg")).toBe("myorg/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
-    expect(instanceImageName(t, "xingyaoww")).toBe(
-      "xingyaoww/sweb.eval.x86_64.pytest-dev_s_pytest-11143:latest",
-    );
-    expect(instanceImageName(task({ instance_id: "Org__Repo-2" }))).toBe(
+    expect(taskImageName(t)).toBe("swebench/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
+    expect(taskImageName(t, "myorg")).toBe("myorg/sweb.eval.x86_64.pytest-dev_1776_pytest-11143:latest");
+    expect(taskImageName(t, "xingyaoww")).toBe("xingyaoww/sweb.eval.x86_64.pytest-dev_s_pytest-11143:latest");
+    expect(taskImageName(task({ instance_id: "Org__Repo-2" }))).toBe(
       "swebench/sweb.eval.x86_64.org_1776_repo-2:latest",
     );
-    expect(instanceImageName(task({ image: "local/own:1" }), "xingyaoww")).toBe("local/own:1");
+    expect(taskImageName(task({ image: "local/own:1" }), "xingyaoww")).toBe("local/own:1");
   });
 });
 

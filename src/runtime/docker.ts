@@ -20,6 +20,7 @@ import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { InputError } from "../errors.js";
+import { instanceImageName, SWEBENCH_NAMESPACE, swegymImageName } from "../images/naming.js";
 import type { Task } from "../schema/task.js";
 import { MarkerShell, type ShellTransport } from "./marker-shell.js";
 import type { Environment, ExecOptions, ExecResult, OpenOptions, Runtime, Shell, TaskBase } from "./types.js";
@@ -84,17 +85,15 @@ export class ImageMissingError extends InputError {
 }
 
 /**
- * The instance image of a task: its `image` field, else SWE-bench's naming in `namespace`
- * (`<ns>/sweb.eval.x86_64.<id, lower case, "__" -> "_1776_">:latest`), or SWE-Gym's under
- * `xingyaoww` (`"__" -> "_s_"`).
+ * The instance image of a task: its `image` field, else the harness's naming in `namespace`
+ * (`<ns>/sweb.eval.x86_64.<id, lower case, "__" -> "_1776_">:latest`, src/images/naming.ts), or
+ * SWE-Gym's under `xingyaoww` (`"__" -> "_s_"`).
  */
-export function instanceImageName(task: Task, namespace = "swebench"): string {
+export function taskImageName(task: Task, namespace = SWEBENCH_NAMESPACE): string {
   const own = (task as { image?: unknown }).image;
   if (typeof own === "string" && own.trim()) return own.trim();
-  const id = task.instance_id.toLowerCase();
-  if (namespace === "xingyaoww") return `xingyaoww/sweb.eval.x86_64.${id.replaceAll("__", "_s_")}:latest`;
-  const name = `sweb.eval.x86_64.${id.replaceAll("__", "_1776_")}:latest`;
-  return namespace ? `${namespace}/${name}` : name;
+  if (namespace === "xingyaoww") return swegymImageName(task.instance_id);
+  return instanceImageName(task.instance_id, { namespace });
 }
 
 /** Where dockerode talks to, for messages. */
@@ -253,7 +252,7 @@ export class DockerRuntime implements Runtime {
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.docker = options.docker ?? new Docker();
-    this.namespace = options.imageNamespace ?? "swebench";
+    this.namespace = options.imageNamespace ?? SWEBENCH_NAMESPACE;
     this.limits = {
       memoryMiB: options.limits?.memoryMiB ?? 4096,
       cpus: options.limits?.cpus ?? 2,
@@ -291,7 +290,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async prepare(task: Task): Promise<DockerTaskBase> {
-    const image = instanceImageName(task, this.namespace);
+    const image = taskImageName(task, this.namespace);
     await this.ensureImage(task, image);
     let baseCommit = task.base_commit;
     if (!baseCommit) {
