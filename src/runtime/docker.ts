@@ -249,6 +249,7 @@ export class DockerRuntime implements Runtime {
   private readonly apiTimeoutMs: number;
   private readonly buildHint: (task: Task, image: string) => string;
   private readonly owner: string;
+  private swept: Promise<void> | null = null;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.docker = options.docker ?? new Docker();
@@ -290,6 +291,9 @@ export class DockerRuntime implements Runtime {
   }
 
   async prepare(task: Task): Promise<DockerTaskBase> {
+    // what a killed earlier run left behind goes first, once per runtime
+    this.swept ??= this.sweepContainers().then(() => undefined);
+    await this.swept;
     const image = taskImageName(task, this.namespace);
     await this.ensureImage(task, image);
     let baseCommit = task.base_commit;
