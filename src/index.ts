@@ -47,8 +47,17 @@ export {
 export { JsonlAppender } from "./io/append.js";
 export { AtomicWriter, JsonlWriter, writeFileAtomic, writeJsonlAtomic } from "./io/atomic.js";
 export { type JsonlRecord, parseJsonLine, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
-export { type Line, openDecompressed, readLines } from "./io/lines.js";
+export { type Line, openDecompressed, readErrorOf, readLines } from "./io/lines.js";
 export { readParquetRows } from "./io/parquet.js";
+export {
+  checkInputDir,
+  checkInputFile,
+  checkInputFiles,
+  ensureOutputDir,
+  ensureOutputFile,
+  pathErrorAsInputError,
+  refuseOutputAmongInputs,
+} from "./io/paths.js";
 export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
 export * from "./pairs/index.js";
 export {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EPISODE_DEFAULTS } from "../agent/episode.js";
 import { collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
+import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 
 interface CollectCommandOptions {
@@ -164,6 +165,17 @@ export function registerCollect(program: Command): void {
     .option("--attempts <n>", "with --queue: tries per episode job before it is recorded as an error", "3")
     .option("--quiet", "no progress display")
     .action(async (options: CollectCommandOptions) => {
+      // Paths first, so that a typo is one clear line before a model or sandbox starts.
+      await checkInputFile(options.tasks, "--tasks");
+      for (const [flag, file] of [
+        ["--system-prompt", options.systemPrompt],
+        ["--task-prompt", options.taskPrompt],
+        ["--continue-prompt", options.continuePrompt],
+      ] as const)
+        if (file) await checkInputFile(file, flag);
+      if (options.repos) await checkInputDir(options.repos, "--repos");
+      if (options.repoPath) await checkInputDir(options.repoPath, "--repo-path");
+      await ensureOutputDir(options.output, "--output");
       const seconds = (v: string, flag: string) => (number(v, flag, { min: 0 }) as number) * 1000;
       // first Ctrl-C: stop cleanly (finished episodes are kept, the ones in flight rerun on
       // resume); a second one exits at once

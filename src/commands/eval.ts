@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { InputError } from "../errors.js";
 import { evaluate } from "../eval/run.js";
+import { ensureOutputDir } from "../io/paths.js";
 
 /** `sealign eval RUN... [--compare BASELINE] [-o OUT]` */
 export function registerEval(program: Command): void {
@@ -32,6 +35,9 @@ export function registerEval(program: Command): void {
           skipInvalid?: boolean;
         },
       ) => {
+        for (const run of [...runs, ...(options.compare ? [options.compare] : [])])
+          if (!existsSync(run)) throw new InputError("no such run (file or folder)", { file: run });
+        await ensureOutputDir(options.out, "--out");
         const result = await evaluate({
           runs,
           compare: options.compare,

@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/formats.js";
 import { type ExportOptions, type ExportSummary, exportDpo, exportSft } from "../export/run.js";
+import { checkInputFiles, ensureOutputFile, refuseOutputAmongInputs } from "../io/paths.js";
 
 interface ExportCliOptions {
   format: ExportFormat;
@@ -120,8 +120,9 @@ export function registerExport(program: Command): void {
       );
     else sub.setOptionValueWithSource("kind", "all", "default");
     sub.action(async (inputs: string[], o: ExportCliOptions) => {
-      for (const input of inputs)
-        if (!existsSync(input)) throw new InputError("input file not found", { file: input });
+      await checkInputFiles(inputs);
+      await refuseOutputAmongInputs(o.out, inputs, "--out");
+      await ensureOutputFile(o.out, "--out");
       const options = optionsOf(o);
       const summary = kind === "sft" ? await exportSft(inputs, options) : await exportDpo(inputs, options);
       report(summary, o.json);

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { AtomicWriter, writeFileAtomic } from "../io/atomic.js";
+import { checkInputFiles, ensureOutputFile, refuseOutputAmongInputs } from "../io/paths.js";
 import { resolveAnalyseOptions } from "../pairs/analyse.js";
 import type { TaskResult } from "../pairs/engine.js";
 import { type CorpusSummary, runCorpus } from "../pairs/run.js";
@@ -191,6 +192,14 @@ export function registerPairs(program: Command): void {
       positiveInt("--ablation-max-per-task"),
     );
   addTreeOptions(command).action(async (files: string[], o: PairsCliOptions) => {
+    // Paths first: a bad one is one clear line, before any worker starts.
+    await checkInputFiles(files);
+    await refuseOutputAmongInputs(o.out, files, "--out");
+    await ensureOutputFile(o.out, "--out");
+    if (o.ablation) {
+      await refuseOutputAmongInputs(o.ablation, [...files, o.out], "--ablation");
+      await ensureOutputFile(o.ablation, "--ablation");
+    }
     const base = analyseOptionsOf(o);
     const analyse = {
       ...base,

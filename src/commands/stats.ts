@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { checkInputFiles } from "../io/paths.js";
 import { formatStats, StatsCollector } from "../stats/corpus.js";
 import { readTrajectories, SkipLog } from "../trajectories/read.js";
 
@@ -13,6 +14,7 @@ export function registerStats(program: Command): void {
     .option("--json", "print JSON instead of a table")
     .option("--skip-invalid", "skip bad records and report them instead of stopping at the first")
     .action(async (files: string[], options: { json?: boolean; skipInvalid?: boolean }) => {
+      await checkInputFiles(files);
       const results = [];
       for (const file of files) {
         const collector = new StatsCollector();

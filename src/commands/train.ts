@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { checkInputFile } from "../io/paths.js";
 import { loadTrainConfig } from "../train/config.js";
 import { runTraining } from "../train/run.js";
 
@@ -12,6 +13,7 @@ export function registerTrain(program: Command): void {
     .option("--verbose", "also print everything the trainer prints")
     .option("--json", "print the result as JSON on stdout")
     .action(async (o: { config: string; verbose?: boolean; json?: boolean }) => {
+      await checkInputFile(o.config, "--config");
       const config = loadTrainConfig(o.config);
       const controller = new AbortController();
       const stop = () => controller.abort();

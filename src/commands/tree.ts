@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../io/atomic.js";
+import { checkInputFiles, ensureOutputDir } from "../io/paths.js";
 import { resolveAnalyseOptions } from "../pairs/analyse.js";
 import { runCorpus } from "../pairs/run.js";
 import { TREE_SCHEMA_VERSION } from "../tree/file.js";
@@ -29,6 +30,8 @@ export function registerTree(program: Command): void {
     .argument("<trajectories...>", "sealign trajectory files (.jsonl[.gz|.zst])")
     .requiredOption("-o, --out <dir>", "folder for the tree files");
   addTreeOptions(command).action(async (files: string[], o: TreeCliOptions & { out: string }) => {
+    await checkInputFiles(files);
+    await ensureOutputDir(o.out, "--out");
     const analyse = analyseOptionsOf(o);
     const provenance = {
       tool: "sealign tree",

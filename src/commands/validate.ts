@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { compareVerdicts, formatAgreement, readHarnessVerdicts } from "../validate/agreement.js";
 import { defaultCacheDir } from "../validate/cache.js";
 import { readReport, validateRun } from "../validate/run.js";
@@ -77,6 +78,10 @@ export function registerValidate(program: Command): void {
           quiet?: boolean;
         },
       ) => {
+        await checkInputFile(input);
+        await checkInputFile(options.tasks, "--tasks");
+        if (options.repos) await checkInputDir(options.repos, "--repos");
+        await ensureOutputDir(options.out, "--out");
         // Read the harness's verdicts first: a bad path should fail before hours of validation.
         const harness = options.harness ? await readHarnessVerdicts(options.harness) : null;
         const summary = await validateRun({

@@ -1,5 +1,5 @@
-import { appendFile, mkdir, open, stat, truncate } from "node:fs/promises";
-import { dirname } from "node:path";
+import { appendFile, open, stat, truncate } from "node:fs/promises";
+import { ensureOutputFile } from "./paths.js";
 
 /**
  * Append-only JSONL for resumable runs. Each record is one `appendFile` of one complete line,
@@ -15,7 +15,7 @@ export class JsonlAppender {
 
   /** Open for appending, repairing a partial last line left by a crash. Returns bytes cut. */
   static async open(path: string): Promise<{ appender: JsonlAppender; repairedBytes: number }> {
-    await mkdir(dirname(path), { recursive: true });
+    await ensureOutputFile(path);
     const repairedBytes = await cutPartialTail(path);
     return { appender: new JsonlAppender(path), repairedBytes };
   }

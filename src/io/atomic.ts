@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { ensureOutputFile } from "./paths.js";
 
 function tempPathFor(path: string): string {
   const random = Math.random().toString(36).slice(2, 10);
@@ -19,7 +20,7 @@ async function fsyncPath(path: string): Promise<void> {
 
 /** Write a whole file atomically: temp file in the same folder, fsync, rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureOutputFile(path);
   const temp = tempPathFor(path);
   try {
     await writeFile(temp, data);
@@ -40,6 +41,8 @@ export class AtomicWriter {
   private readonly temp: string;
   private stream: WriteStream | null = null;
   private done = false;
+  /** The stream's first error (EROFS, ENOSPC, ...), kept so it is thrown, never left unhandled. */
+  private failure: Error | null = null;
 
   constructor(path: string) {
     this.path = path;
@@ -48,15 +51,20 @@ export class AtomicWriter {
 
   private async ensureOpen(): Promise<WriteStream> {
     if (this.stream) return this.stream;
-    await mkdir(dirname(this.path), { recursive: true });
-    this.stream = createWriteStream(this.temp, { highWaterMark: 1 << 20 });
-    return this.stream;
+    await ensureOutputFile(this.path);
+    const stream = createWriteStream(this.temp, { highWaterMark: 1 << 20 });
+    stream.on("error", (error) => {
+      this.failure ??= error;
+    });
+    this.stream = stream;
+    return stream;
   }
 
   /** Write text, waiting when the stream's buffer is full. */
   async write(text: string): Promise<void> {
     if (this.done) throw new Error(`AtomicWriter for ${this.path} already closed`);
     const stream = await this.ensureOpen();
+    if (this.failure) throw this.failure;
     if (!stream.write(text)) await once(stream, "drain");
   }
 
@@ -64,20 +72,30 @@ export class AtomicWriter {
   async commit(): Promise<void> {
     const stream = await this.ensureOpen();
     this.done = true;
+    if (this.failure) throw this.failure;
     await new Promise<void>((resolve, reject) =>
       stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );
+    if (this.failure) throw this.failure;
     await fsyncPath(this.temp);
     await rename(this.temp, this.path);
   }
 
-  /** Drop everything written; the destination is not touched. */
+  /**
+   * Drop everything written; the destination is not touched. Waits for the stream to close
+   * before removing the temp file: the file is created asynchronously, so removing it any
+   * earlier could leave it behind.
+   */
   async abort(): Promise<void> {
     this.done = true;
-    if (this.stream) {
-      this.stream.destroy();
-      await rm(this.temp, { force: true });
+    const stream = this.stream;
+    if (!stream) return;
+    if (!stream.closed) {
+      const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
+      stream.destroy();
+      await closed;
     }
+    await rm(this.temp, { force: true });
   }
 }
 

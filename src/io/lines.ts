@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
+import { pipeline, Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
+import { InputError } from "../errors.js";
 
 /** A complete line of a text file with its 1-based line number. */
 export interface Line {
@@ -41,9 +42,39 @@ function createZstdDecompress(): Transform {
 /** A readable byte stream of a file, decompressed by its extension (.gz, .zst). */
 export function openDecompressed(path: string, highWaterMark = 1 << 20): Readable {
   const raw = createReadStream(path, { highWaterMark });
-  if (path.endsWith(".gz")) return raw.pipe(createGunzip({ chunkSize: 1 << 18 }));
-  if (path.endsWith(".zst") || path.endsWith(".zstd")) return raw.pipe(createZstdDecompress());
-  return raw;
+  const decompress = path.endsWith(".gz")
+    ? createGunzip({ chunkSize: 1 << 18 })
+    : path.endsWith(".zst") || path.endsWith(".zstd")
+      ? createZstdDecompress()
+      : null;
+  if (!decompress) return raw;
+  // pipeline, not pipe: a read error (ENOENT, EISDIR) must reach the stream the caller reads,
+  // and a decompression error must close the file.
+  return pipeline(raw, decompress, () => {});
+}
+
+/**
+ * A read or decompression error of `path` as an InputError naming the file: corrupt or cut
+ * gzip/zstd data, a missing file, a folder. Other errors pass through unchanged.
+ */
+export function readErrorOf(path: string, error: unknown): unknown {
+  if (error instanceof InputError) return error;
+  const e = error as { code?: string; message?: string; syscall?: string };
+  const message = e?.message ?? String(error);
+  if (typeof e?.code === "string" && (e.code.startsWith("Z_") || e.code === "ERR_ZLIB_INITIALIZATION_FAILED"))
+    return new InputError(`corrupt or cut gzip data (${message})`, { file: path });
+  if (/\.(zst|zstd)$/.test(path) && !e?.syscall)
+    return new InputError(`corrupt or cut zstd data (${message})`, { file: path });
+  const reasons: Record<string, string> = {
+    ENOENT: "no such file",
+    EISDIR: "is a folder, not a file",
+    EACCES: "cannot read: permission denied",
+    ENOTDIR: "a part of the path is a file, not a folder",
+  };
+  if (typeof e?.code === "string" && reasons[e.code])
+    // Keeps the errno code: callers that treat a missing file as empty (a resume) test it.
+    return Object.assign(new InputError(reasons[e.code] as string, { file: path }), { code: e.code });
+  return error;
 }
 
 /**
@@ -53,19 +84,33 @@ export function openDecompressed(path: string, highWaterMark = 1 << 20): Readabl
 export async function* readLines(path: string): AsyncGenerator<Line> {
   let rest: Buffer | null = null;
   let lineNumber = 0;
-  for await (const chunk of openDecompressed(path)) {
-    let buffer: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    let newline = buffer.indexOf(10, start);
-    while (newline !== -1) {
-      lineNumber++;
-      const end = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
-      yield { text: buffer.toString("utf8", start, end), line: lineNumber, terminated: true };
-      start = newline + 1;
-      newline = buffer.indexOf(10, start);
+  const chunks = openDecompressed(path)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        throw readErrorOf(path, error);
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      let buffer: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0;
+      let newline = buffer.indexOf(10, start);
+      while (newline !== -1) {
+        lineNumber++;
+        const end = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
+        yield { text: buffer.toString("utf8", start, end), line: lineNumber, terminated: true };
+        start = newline + 1;
+        newline = buffer.indexOf(10, start);
+      }
+      rest = start < buffer.length ? buffer.subarray(start) : null;
+      buffer = Buffer.alloc(0);
     }
-    rest = start < buffer.length ? buffer.subarray(start) : null;
-    buffer = Buffer.alloc(0);
+  } finally {
+    // A consumer that stops early (or an error) must still close the file.
+    await chunks.return?.();
   }
   if (rest && rest.length > 0) {
     lineNumber++;
