@@ -6,6 +6,7 @@ import { readParquetRows } from "../io/parquet.js";
 import { readJsonDocument, recordFormatOf, type SourceRecord } from "../io/records.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { SkipLog } from "../trajectories/read.js";
+import { llmCompletionsImporter } from "./llm-completions.js";
 import { messageRowsImporter } from "./message-rows.js";
 import { miniSweAgentImporter } from "./mini-swe-agent.js";
 import { openhandsImporter } from "./openhands.js";
@@ -23,6 +24,7 @@ export const IMPORTERS: readonly Importer[] = [
   sweAgentImporter,
   miniSweAgentImporter,
   predictionsImporter,
+  llmCompletionsImporter,
   messageRowsImporter,
 ];
 

@@ -46,11 +46,13 @@ export const sweAgentImporter: Importer = {
   format: "swe-agent",
   detect(value) {
     const doc = asObject(value);
+    if (doc === null || !Array.isArray(doc.history)) return false;
+    if (Array.isArray(doc.trajectory) && asObject(doc.info) !== null) return true;
+    // a demonstration (`function_calling_simple.traj`): history only, SWE-agent's message fields
     return (
-      doc !== null &&
-      Array.isArray(doc.history) &&
-      Array.isArray(doc.trajectory) &&
-      asObject(doc.info) !== null
+      doc.history.length > 0 &&
+      doc.history.every((m) => typeof asObject(m)?.role === "string") &&
+      doc.history.some((m) => typeof asObject(m)?.message_type === "string" || asObject(m)?.agent === "main")
     );
   },
   convert(record: SourceRecord, context: ImportContext): Trajectory[] {
@@ -74,6 +76,9 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
   let textActions = 0;
   let demos = 0;
   let pendingCall: string | null = null;
+  /** Calls of the last assistant turn that no tool message answered yet. */
+  let openCalls: string[] = [];
+  let agentTurns = 0;
   const history = doc.history as unknown[];
 
   history.forEach((raw, index) => {
@@ -84,6 +89,7 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
     const content =
       typeof m.content === "string" ? m.content : Array.isArray(m.content) ? textOfParts(m.content) : "";
     if (m.is_demo === true) demos++;
+    else if (role === "assistant") agentTurns++;
     if (role === "system") {
       messages.push({ role: "system", content });
     } else if (role === "assistant") {
@@ -100,14 +106,17 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
         });
         messages.push({ role: "assistant", content, tool_calls: calls });
         pendingCall = null;
+        openCalls = calls.map((c) => c.id);
       } else if (typeof m.action === "string" && m.action.trim()) {
         textActions++;
         const id = `call_${index}`;
         messages.push(bashCallMessage(content, id, m.action.replace(/\n$/, "")));
         pendingCall = id;
+        openCalls = [id];
       } else {
         messages.push({ role: "assistant", content: content || thought || "" });
         pendingCall = null;
+        openCalls = [];
       }
     } else if (role === "tool") {
       const ids = Array.isArray(m.tool_call_ids) ? m.tool_call_ids : m.tool_call_id ? [m.tool_call_id] : [];
@@ -119,11 +128,13 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
         });
       messages.push({ role: "tool", tool_call_id: id, content });
       pendingCall = null;
+      openCalls = openCalls.filter((open) => !ids.includes(open) && open !== id);
     } else if (role === "user") {
       if (pendingCall) {
         // Text mode: the observation came back as a user message; it answers the parsed command.
         messages.push({ role: "tool", tool_call_id: pendingCall, name: "bash", content });
         pendingCall = null;
+        openCalls = [];
       } else {
         messages.push({ role: "user", content });
       }
@@ -132,6 +143,17 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
     }
   });
 
+  // SWE-agent writes `history` before the last step's observation (and, in some versions,
+  // before the last step): the `trajectory` has them
+  const trajectory = Array.isArray(doc.trajectory) ? (doc.trajectory as unknown[]) : [];
+  const fromTrajectory = finalSteps(trajectory, agentTurns, openCalls, messages, where);
+  textActions += fromTrajectory.textActions;
+  if (fromTrajectory.steps > 0)
+    notes.push(
+      `${fromTrajectory.steps} final step(s) (the submit) taken from \`trajectory\`: \`history\` ends before them`,
+    );
+  if (fromTrajectory.observation)
+    notes.push("the final step's observation taken from `trajectory`: `history` ends before it");
   if (textActions > 0) {
     notes.push(
       `${textActions} text action(s) mapped to \`bash\` tool calls (SWE-agent parsed them from the reply text; the reply is kept verbatim as content)`,
@@ -147,8 +169,18 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
   const tokensReceived = typeof stats.tokens_received === "number" ? stats.tokens_received : null;
   const resolved = typeof info.resolved === "boolean" ? info.resolved : null;
   if (resolved === null) notes.push("no test verdict in the source: outcome.resolved left unknown");
-  const tools = textActions > 0 ? [BASH_TOOL] : Array.isArray(doc.tools) ? (doc.tools as Tool[]) : [];
-  if (textActions === 0 && tools.length === 0) notes.push("tool schemas not stored in the .traj file");
+  const replayTools = toolsFromReplayConfig(doc.replay_config);
+  const tools =
+    textActions > 0 ? [BASH_TOOL] : Array.isArray(doc.tools) ? (doc.tools as Tool[]) : replayTools.tools;
+  if (textActions === 0 && tools.length === 0) {
+    notes.push(
+      replayTools.bundles.length > 0
+        ? `tool schemas unknown: replay_config names the tool bundle(s) ${replayTools.bundles.join(", ")}, whose config.yaml (the schemas) is not stored in the .traj`
+        : "tool schemas unknown: not stored in the .traj (no tools and no replay_config tool bundle)",
+    );
+  } else if (textActions === 0 && replayTools.tools.length > 0 && tools === replayTools.tools) {
+    notes.push("tool schemas taken from replay_config's tool bundle");
+  }
 
   return buildTrajectory({
     id: contentId(taskId, "swe-agent", JSON.stringify(messages)),
@@ -180,6 +212,77 @@ function convertSweAgent(value: unknown, context: ImportContext): Trajectory {
       action_format: textActions > 0 ? "text" : "function_calling",
     },
   });
+}
+
+/**
+ * Steps of `trajectory` past the end of `history`: the final observation when the last turn's
+ * call is unanswered, and whole steps (reply, action, observation) when `history` stops earlier.
+ */
+function finalSteps(
+  trajectory: unknown[],
+  agentTurns: number,
+  openCalls: string[],
+  messages: Message[],
+  where: { file: string; line: number },
+): { steps: number; textActions: number; observation: boolean } {
+  let observation = false;
+  const last = asObject(trajectory[agentTurns - 1]);
+  if (openCalls.length === 1 && last && typeof last.observation === "string") {
+    messages.push({
+      role: "tool",
+      tool_call_id: openCalls[0]!,
+      name: lastCallName(messages),
+      content: last.observation,
+    });
+    observation = true;
+  }
+  let steps = 0;
+  let textActions = 0;
+  for (let i = agentTurns; i < trajectory.length; i++) {
+    const step = asObject(trajectory[i]);
+    if (!step) throw new InputError("step is not an object", { ...where, field: `trajectory[${i}]` });
+    if (typeof step.action !== "string")
+      throw new InputError("step without an action string", { ...where, field: `trajectory[${i}].action` });
+    const reply = typeof step.response === "string" ? step.response : String(step.thought ?? "");
+    const id = `call_trajectory_${i}`;
+    messages.push(bashCallMessage(reply, id, step.action.replace(/\n$/, "")));
+    textActions++;
+    if (typeof step.observation === "string")
+      messages.push({ role: "tool", tool_call_id: id, name: "bash", content: step.observation });
+    steps++;
+  }
+  return { steps, textActions, observation };
+}
+
+function lastCallName(messages: Message[]): string | undefined {
+  const last = messages.at(-1);
+  return last?.role === "assistant" ? last.tool_calls?.[0]?.function.name : undefined;
+}
+
+/**
+ * Tool schemas from a `replay_config` (SWE-agent stores the run's config as a JSON string): the
+ * OpenAI-format `tools` of its tool config when present, and the bundle paths in any case (their
+ * schemas live in each bundle's config.yaml, which the .traj does not hold).
+ */
+function toolsFromReplayConfig(raw: unknown): { tools: Tool[]; bundles: string[] } {
+  let config: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      config = JSON.parse(raw);
+    } catch {
+      return { tools: [], bundles: [] };
+    }
+  }
+  const toolConfig = asObject(asObject(asObject(config)?.agent)?.tools);
+  if (!toolConfig) return { tools: [], bundles: [] };
+  const bundles = (Array.isArray(toolConfig.bundles) ? toolConfig.bundles : [])
+    .map((b) => asObject(b)?.path)
+    .filter((p): p is string => typeof p === "string");
+  const tools = (Array.isArray(toolConfig.tools) ? toolConfig.tools : []).filter(
+    (t): t is Tool =>
+      asObject(t)?.type === "function" && typeof asObject(asObject(t)?.function)?.name === "string",
+  );
+  return { tools, bundles };
 }
 
 function textOfParts(parts: unknown[]): string {

@@ -6,6 +6,7 @@ export const IMPORT_FORMATS = [
   "openhands",
   "swe-agent",
   "mini-swe-agent",
+  "openhands-llm-completions",
   "message-rows",
   "swebench-predictions",
   "sealign",
