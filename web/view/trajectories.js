@@ -218,6 +218,8 @@ export async function trajectoriesPage(query) {
     },
     "clear filters",
   );
+  // Filters from a URL the server cannot answer (an unknown outcome) are an error on the page.
+  await api("trajectories", { ...current(), limit: 0 });
   show();
   return h(
     "div",

@@ -101,7 +101,10 @@ function linksBox(t) {
           .slice(0, 10)
           .map((p, i) => [i ? ", " : "", link(`#/pair/${enc(p.id)}`, `${p.side} at depth ${p.depth}`)]),
       );
-    box.replaceChildren(...(parts.length ? parts : [h("span", { class: "muted" }, "no tree or pair")]));
+    // h() flattens nested lists; replaceChildren would print them as text.
+    box.replaceChildren(
+      h("span", null, parts.length ? parts : h("span", { class: "muted" }, "no tree or pair")),
+    );
   });
   return box;
 }
