@@ -630,7 +630,8 @@ export class DockerEnvironment implements Environment {
       },
       destroy: async () => {
         // kill what the shell started and the shell itself, then drop the connection
-        if (shellPid) await this.signalTree(shellPid, "SIGKILL", true);
+        if (shellPid && !stream.destroyed && !stream.readableEnded)
+          await this.signalTree(shellPid, "SIGKILL", true);
         stream.destroy();
       },
     };

@@ -10,8 +10,21 @@
  * a `ShellTransport` supplies (the docker backend's is one `docker exec -i bash`).
  */
 import { randomBytes } from "node:crypto";
-import { ansiCQuote } from "../sandbox/shell.js";
 import type { Shell, ShellLimits, ShellResult } from "./types.js";
+
+/** Turn any text into a bash ANSI-C quoted word ($'...') on one line, so it can be sent as one line. */
+export function ansiCQuote(text: string): string {
+  let out = "$'";
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === "'") out += "\\'";
+    else if (ch === "\n") out += "\\n";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
 
 /** How a MarkerShell reaches its bash. */
 export interface ShellTransport {
@@ -19,7 +32,7 @@ export interface ShellTransport {
   write(text: string): void;
   /** Send `signal` to the processes of the running command (never the shell itself). */
   signalCommand(signal: "SIGINT" | "SIGKILL"): Promise<void>;
-  /** Stop the shell and everything it started. */
+  /** Stop the shell and everything it started, and free what it held (also after it exited). */
   destroy(): Promise<void>;
 }
 
@@ -134,7 +147,7 @@ export class MarkerShell implements Shell {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (!this.exited) await this.transport?.destroy();
+    await this.transport?.destroy();
     this.exited = true;
   }
 
