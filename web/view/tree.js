@@ -215,6 +215,8 @@ export function treeView(tree, { onSelect }) {
   function applyView() {
     layer.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
     svg.classList.toggle("far", view.k < LABEL_MIN_SCALE);
+    // Zoomed far out, nodes keep a few screen pixels (app.css scales them by 1/k) and edges one.
+    svg.style.setProperty("--inv", String(1 / view.k));
   }
 
   /** Make a node drawn: unfold its collapsed ancestors and keep it out of any chain. */
