@@ -5,7 +5,11 @@
 
 export {
   EPISODE_DEFAULTS,
+  Episode,
+  type EpisodeConfig,
+  EpisodeExit,
   type EpisodeOptions,
+  type EpisodeResult,
   type EpisodeTimings,
   runEpisode,
   runEpisodeTimed,
