@@ -25,6 +25,8 @@ export interface QueueRunOptions {
   backoffMs?: number;
   pollMs?: number;
   reconcileMs?: number;
+  /** How long to wait for Redis to answer at the start (default 30 s). */
+  connectTimeoutMs?: number;
   /** Told about connection trouble. */
   onWarning?: (message: string) => void;
 }
@@ -94,6 +96,7 @@ export async function collectOverQueue(args: {
     backoffMs: args.queue.backoffMs,
     pollMs: args.queue.pollMs,
     reconcileMs: args.queue.reconcileMs,
+    connectTimeoutMs: args.queue.connectTimeoutMs,
     onStatus: args.onStatus,
     onWarning: args.queue.onWarning,
   });

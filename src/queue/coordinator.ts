@@ -53,6 +53,8 @@ export interface CoordinatorOptions {
   pollMs?: number;
   /** How often every pending unit's job is checked to still exist in Redis (default 10 s). */
   reconcileMs?: number;
+  /** How long to wait for Redis to answer at the start (default 30 s). */
+  connectTimeoutMs?: number;
   /** Told about every change worth a progress redraw. */
   onStatus?: (status: QueueStatus) => void;
   /** Told about connection trouble (once per error). */
@@ -78,7 +80,8 @@ function sleep(ms: number, wake: { promise: Promise<void> }): Promise<void> {
  */
 export class JobCoordinator<D extends { runId: string }, R> {
   private readonly queue: Queue;
-  private readonly events: QueueEvents;
+  /** Made once Redis has answered (a QueueEvents that never connected cannot be closed). */
+  private events: QueueEvents | null = null;
   private readonly options: CoordinatorOptions;
   private wake = JobCoordinator.newWake();
   private readonly status: QueueStatus = {
@@ -97,16 +100,26 @@ export class JobCoordinator<D extends { runId: string }, R> {
     const connection = connectionOptions(address);
     const name = options.queueName ?? DEFAULT_QUEUE_NAME;
     this.queue = new Queue(name, { connection });
-    this.events = new QueueEvents(name, { connection });
-    const onError = (error: Error) => {
-      this.status.connectionErrors++;
-      if (!this.connectionLost)
-        options.onWarning?.(`queue ${address.display}: ${error.message}; reconnecting`);
-      this.connectionLost = true;
-    };
-    this.queue.on("error", onError);
-    this.events.on("error", onError);
-    // a finished job anywhere in the queue is a reason to look now rather than at the next poll
+    this.queue.on("error", (error) => this.onConnectionError(error));
+  }
+
+  private onConnectionError(error: Error): void {
+    this.status.connectionErrors++;
+    if (!this.connectionLost)
+      this.options.onWarning?.(
+        `queue ${parseQueueUrl(this.options.url).display}: ${error.message}; reconnecting`,
+      );
+    this.connectionLost = true;
+  }
+
+  /** Listen for finished jobs, so that one is taken at once rather than at the next poll. */
+  private listen(): void {
+    if (this.events) return;
+    const address = parseQueueUrl(this.options.url);
+    this.events = new QueueEvents(this.options.queueName ?? DEFAULT_QUEUE_NAME, {
+      connection: connectionOptions(address),
+    });
+    this.events.on("error", (error) => this.onConnectionError(error));
     this.events.on("completed", () => this.wake.fire());
     this.events.on("failed", () => this.wake.fire());
   }
@@ -219,7 +232,8 @@ export class JobCoordinator<D extends { runId: string }, R> {
     signal?: AbortSignal,
   ): Promise<QueueStatus> {
     const pending = new Map(units.map((u) => [u.id, u] as const));
-    await this.ready();
+    await this.ready(this.options.connectTimeoutMs);
+    this.listen();
     await this.enqueue(units);
     const pollMs = this.options.pollMs ?? 500;
     const reconcileMs = this.options.reconcileMs ?? 10_000;
@@ -275,8 +289,16 @@ export class JobCoordinator<D extends { runId: string }, R> {
     return { ...this.status };
   }
 
+  /** Close the connections; one that never connected (Redis down) is dropped after 2 s. */
   async close(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    const clients = this.events ? [this.events, this.queue] : [this.queue];
+    const closed = Promise.allSettled(clients.map((client) => client.close()));
+    const late = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 2000).unref()),
+    ]);
+    // (disconnect's own promise may never settle for a client that never connected)
+    if (late) for (const client of clients) client.disconnect().catch(() => {});
   }
 }
 
