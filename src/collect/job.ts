@@ -7,11 +7,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type EpisodeOptions, runEpisode } from "../agent/episode.js";
+import { Episode, type EpisodeOptions } from "../agent/episode.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { PromptTemplates } from "../prompts/templates.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
-import type { SandboxLimits } from "../sandbox/bwrap.js";
+import { LocalRuntime } from "../runtime/local.js";
+import type { Runtime, TaskBase } from "../runtime/types.js";
 import type { BaseWorkspace } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
@@ -57,7 +58,12 @@ export interface CollectJobData {
 export interface CollectJobContext {
   provider: ModelProvider;
   /** The task's prepared base (shared by its samples on that machine). */
-  base: BaseWorkspace;
+  base: TaskBase | BaseWorkspace;
+  /**
+   * The runtime that prepared `base`, which opens the episode's (and its validation's)
+   * environments; default: a local runtime over `workRoot` with the job's limits.
+   */
+  runtime?: Runtime;
   /** Folder for the episode's (and its validation's) workspaces. */
   workRoot: string;
   unsafeNoSandbox?: boolean;
@@ -76,32 +82,54 @@ export function episodeIdOf(runId: string, taskId: string, sample: number): stri
   return `${runId}/${taskId}/${sample}`;
 }
 
-/** Run one episode (and, when asked, validate its patch on the same base). */
+/**
+ * Run one episode in an environment opened (and closed) here from the task's base, and, when
+ * asked, validate its patch in a fresh environment from the same base.
+ */
 export async function runCollectJob(
   data: CollectJobData,
   context: CollectJobContext,
 ): Promise<CollectJobResult> {
-  const trajectory = await runEpisode(data.task, context.provider, {
-    ...data.episode,
-    unsafeNoSandbox: context.unsafeNoSandbox,
-    workspaceRoot: context.workRoot,
-    base: context.base,
-    sampling: data.sampling,
-    seed: data.seed,
-    sampleIndex: data.sample,
-    runId: data.runId,
-    episodeId: episodeIdOf(data.runId, data.task.instance_id, data.sample),
-    templates: data.templates,
-    signal: context.signal,
-    onStep: context.onStep,
-  });
-  if (!data.validate || (context.signal?.aborted && trajectory.outcome.exit_detail === "aborted"))
-    return { trajectory, validationLog: null };
-  return validateTrajectory(trajectory, data.task, context.base, data.validate, {
-    workRoot: context.workRoot,
-    limits: data.episode.limits,
-    unsafeNoSandbox: context.unsafeNoSandbox,
-  });
+  const ownRuntime = context.runtime
+    ? null
+    : new LocalRuntime({
+        root: context.workRoot,
+        limits: data.episode.limits,
+        maxProcesses: data.episode.maxProcesses,
+        unsafeNoSandbox: context.unsafeNoSandbox,
+      });
+  const runtime = context.runtime ?? (ownRuntime as LocalRuntime);
+  const base = "task" in context.base ? context.base : { task: data.task, ...context.base };
+  try {
+    const startedAt = Date.now();
+    const env = await runtime.open(base, { name: data.task.instance_id });
+    let trajectory: Trajectory;
+    try {
+      const { maxTurns, contextTokens, wallClockMs, stuckRepeat, bash } = data.episode;
+      ({ trajectory } = await new Episode({
+        ...{ maxTurns, contextTokens, wallClockMs, stuckRepeat, bash },
+        task: data.task,
+        provider: context.provider,
+        env,
+        startedAt,
+        sampling: data.sampling,
+        seed: data.seed,
+        sampleIndex: data.sample,
+        runId: data.runId,
+        episodeId: episodeIdOf(data.runId, data.task.instance_id, data.sample),
+        templates: data.templates,
+        signal: context.signal,
+        onStep: context.onStep,
+      }).run());
+    } finally {
+      await env.close();
+    }
+    if (!data.validate || (context.signal?.aborted && trajectory.outcome.exit_detail === "aborted"))
+      return { trajectory, validationLog: null };
+    return await validateTrajectory(trajectory, data.task, base, data.validate, runtime);
+  } finally {
+    await ownRuntime?.close();
+  }
 }
 
 /**
@@ -111,9 +139,9 @@ export async function runCollectJob(
 async function validateTrajectory(
   trajectory: Trajectory,
   task: Task,
-  base: BaseWorkspace,
+  base: TaskBase,
   settings: { timeoutMs: number; testCommand?: string },
-  where: { workRoot: string; limits?: SandboxLimits; unsafeNoSandbox?: boolean },
+  runtime: Runtime,
 ): Promise<CollectJobResult> {
   const patch = trajectory.patch;
   let report: ValidationReport;
@@ -122,11 +150,9 @@ async function validateTrajectory(
     report = reportWithoutRun(patch);
   } else {
     ({ report, log } = await validateOne(task, patch, base, {
+      runtime,
       timeoutMs: settings.timeoutMs,
       testCommand: settings.testCommand,
-      workRoot: where.workRoot,
-      limits: where.limits,
-      unsafeNoSandbox: where.unsafeNoSandbox,
     }));
   }
   const resolved = report.error ? null : report.resolved;
