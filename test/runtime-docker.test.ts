@@ -1,4 +1,6 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../src/errors.js";
@@ -13,7 +15,7 @@ import { chooseRuntime, parseRuntimeName } from "../src/runtime/select.js";
 import type { Environment } from "../src/runtime/types.js";
 import { TaskSchema } from "../src/schema/task.js";
 import { docker, dockerSkipReason, repoImage } from "./helpers/docker.js";
-import { REPO_ROOT } from "./helpers/paths.js";
+import { CLI, REPO_ROOT, tempDir } from "./helpers/paths.js";
 
 const task = (fields: Record<string, unknown>) =>
   TaskSchema.parse({ instance_id: "demo__repo-1", problem_statement: "x", ...fields });
@@ -57,7 +59,56 @@ describe("choosing the runtime", () => {
   });
 });
 
+/** A repository task whose tests are `python3 test_hello.py`, in an image, with its gold patch. */
+const HELLO_PATCH = [
+  "diff --git a/hello.py b/hello.py",
+  "--- a/hello.py",
+  "+++ b/hello.py",
+  "@@ -1 +1,2 @@",
+  "-print('hi')",
+  "+def greet():",
+  "+    return 'hi'",
+  "",
+].join("\n");
+const helloTask = (image: string, id = "demo__hello-1") => ({
+  instance_id: id,
+  repo: "demo/hello",
+  problem_statement: "hello.py should define greet() returning 'hi'",
+  image,
+  patch: HELLO_PATCH,
+  test_files: { "test_hello.py": "from hello import greet\nassert greet() == 'hi'\nprint('ok')\n" },
+  test_command: "python3 test_hello.py",
+});
+
 describe("a daemon that is down", () => {
+  it("validate --runtime docker exits 2 with a message naming both ways", () => {
+    const dir = tempDir("sealign-docker-down-");
+    writeFileSync(join(dir, "tasks.json"), JSON.stringify([helloTask("x/y:1")]));
+    writeFileSync(
+      join(dir, "preds.jsonl"),
+      `${JSON.stringify({ instance_id: "demo__hello-1", model_name_or_path: "m", model_patch: HELLO_PATCH })}\n`,
+    );
+    const run = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        "validate",
+        join(dir, "preds.jsonl"),
+        "--tasks",
+        join(dir, "tasks.json"),
+        "-o",
+        join(dir, "out"),
+        "--runtime",
+        "docker",
+        "-q",
+      ],
+      { encoding: "utf8", env: { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" } },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/no Docker daemon answers at unix:\/\/\/nonexistent\/docker.sock/);
+    expect(run.stderr).toMatch(/--runtime local/);
+  });
+
   it("is a clear input error naming where it looked and both ways out", async () => {
     const runtime = new DockerRuntime({ docker: new Docker({ socketPath: "/nonexistent/docker.sock" }) });
     const error = await runtime.prepare(task({})).catch((e: unknown) => e);
@@ -239,6 +290,42 @@ describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
     );
     expect((error as Error).message).toContain("sealign images build");
   });
+
+  it("validate --runtime docker: the gold patch resolves in the container, a wrong one does not, a missing image is recorded and the run goes on", () => {
+    const dir = tempDir("sealign-docker-validate-");
+    writeFileSync(
+      join(dir, "tasks.json"),
+      JSON.stringify([
+        helloTask(image),
+        helloTask(image, "demo__hello-2"),
+        helloTask("sealign-test/absent:never", "demo__absent-1"),
+      ]),
+    );
+    const wrong = HELLO_PATCH.replace("return 'hi'", "return 'bye'");
+    const preds = [
+      { instance_id: "demo__hello-1", model_name_or_path: "m", model_patch: HELLO_PATCH },
+      { instance_id: "demo__hello-2", model_name_or_path: "m", model_patch: wrong },
+      { instance_id: "demo__absent-1", model_name_or_path: "m", model_patch: HELLO_PATCH },
+    ];
+    writeFileSync(join(dir, "preds.jsonl"), preds.map((p) => JSON.stringify(p)).join("\n"));
+    const args = [CLI, "validate", join(dir, "preds.jsonl"), "--tasks", join(dir, "tasks.json")];
+    const run = spawnSync(
+      process.execPath,
+      [...args, "-o", join(dir, "out"), "--runtime", "docker", "--no-cache", "--parser", "exit-code", "-q"],
+      {
+        encoding: "utf8",
+        timeout: 180_000,
+      },
+    );
+    expect(run.stderr).toBe("");
+    const report = JSON.parse(readFileSync(join(dir, "out", "report.json"), "utf8"));
+    expect(report["demo__hello-1"].resolved).toBe(true);
+    expect(report["demo__hello-2"].resolved).toBe(false);
+    expect(report["demo__hello-2"].error).toBeNull();
+    expect(report["demo__absent-1"].resolved).toBe(false);
+    expect(report["demo__absent-1"].error).toMatch(/image sealign-test\/absent:never is not on the daemon/);
+    expect(report["demo__absent-1"].error).toMatch(/sealign images build/);
+  }, 240_000);
 
   /** A child process that opens a container, prints its id, then waits to be killed. */
   const owner = () => {

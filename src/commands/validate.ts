@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
+import { parseRuntimeName } from "../runtime/select.js";
 import { compareVerdicts, formatAgreement, readHarnessVerdicts } from "../validate/agreement.js";
 import { defaultCacheDir } from "../validate/cache.js";
 import { readReport, validateRun } from "../validate/run.js";
@@ -56,6 +57,15 @@ export function registerValidate(program: Command): void {
     .option("--repos <dir>", "local clones of repository tasks' repos (owner/name, owner__name or name)")
     .option("--unsafe-no-sandbox", "run tests without bubblewrap (only on a machine you do not mind)")
     .option(
+      "--runtime <name>",
+      "where tests run: local (bubblewrap over local clones) or docker (each task's instance image); default: local when every task has a local environment, else docker when a daemon answers",
+    )
+    .option(
+      "--image-namespace <ns>",
+      "docker: instance images as <ns>/sweb.eval.x86_64.<id>:latest (SWE-Gym: xingyaoww)",
+      "swebench",
+    )
+    .option(
       "--harness <path>",
       "official SWE-bench harness output to compare verdicts with (summary JSON, report.json, or its logs folder); writes OUT/agreement.json",
     )
@@ -74,6 +84,8 @@ export function registerValidate(program: Command): void {
           cache: string | false;
           repos?: string;
           unsafeNoSandbox?: boolean;
+          runtime?: string;
+          imageNamespace: string;
           harness?: string;
           quiet?: boolean;
         },
@@ -96,6 +108,8 @@ export function registerValidate(program: Command): void {
           cacheDir: options.cache === false ? null : options.cache,
           reposDir: options.repos,
           unsafeNoSandbox: options.unsafeNoSandbox,
+          runtime: parseRuntimeName(options.runtime),
+          imageNamespace: options.imageNamespace,
           progress: options.quiet ? null : process.stderr,
         });
         process.stdout.write(

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,7 +7,10 @@ import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import { DockerRuntime } from "../runtime/docker.js";
 import { LocalRuntime } from "../runtime/local.js";
+import { chooseRuntime, type RuntimeName } from "../runtime/select.js";
+import type { Runtime } from "../runtime/types.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import { loadTasks } from "../tasks/load.js";
@@ -49,6 +52,10 @@ export interface ValidateRunOptions {
   reposDir?: string;
   limits?: SandboxLimits;
   unsafeNoSandbox?: boolean;
+  /** Where the tests run (default: local when every task has a local environment, else docker). */
+  runtime?: RuntimeName;
+  /** The docker runtime's image namespace (default swebench; SWE-Gym: xingyaoww). */
+  imageNamespace?: string;
   /** Where progress goes; null for none. */
   progress?: NodeJS.WriteStream | null;
   progressEveryMs?: number;
@@ -92,12 +99,32 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     tmpdir(),
     `sealign-validate-ws-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
   );
-  const runtime = new LocalRuntime({
-    root: workRoot,
-    repoPathOf: (task) => repoPathIn(options.reposDir, task),
-    limits: options.limits,
-    unsafeNoSandbox: options.unsafeNoSandbox,
-  });
+  const hasLocalRepository = (task: Task) => {
+    const path = repoPathIn(options.reposDir, task);
+    return path !== undefined && existsSync(path);
+  };
+  const runtimeName = await chooseRuntime(
+    [...new Set(items.map((i) => tasks.get(i.taskId)))].filter((t): t is Task => t !== undefined),
+    { requested: options.runtime, hasLocalRepository },
+  );
+  let runtime: Runtime;
+  if (runtimeName === "docker") {
+    const docker = new DockerRuntime({
+      imageNamespace: options.imageNamespace,
+      limits: options.limits?.memoryMiB ? { memoryMiB: options.limits.memoryMiB } : undefined,
+      buildHint: (task) =>
+        `sealign images build --tasks ${options.tasks} --repos <dir of local clones> --instance ${task.instance_id}`,
+    });
+    await docker.ping(); // no daemon: exit 2 now, not one error per item
+    runtime = docker;
+  } else {
+    runtime = new LocalRuntime({
+      root: workRoot,
+      repoPathOf: (task) => repoPathIn(options.reposDir, task),
+      limits: options.limits,
+      unsafeNoSandbox: options.unsafeNoSandbox,
+    });
+  }
   const bases = new BasePool(runtime, options.reposDir);
   // Check everything that would make the run fail half-way before running anything.
   const keys = new Map<string, string | null>();
@@ -113,7 +140,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       continue;
     }
     testCommandOf(task, options.testCommand);
-    if (!isInlineTask(task) && !bases.hasRepo(task)) {
+    if (runtimeName === "local" && !isInlineTask(task) && !bases.hasRepo(task)) {
       throw new InputError(
         `task ${task.instance_id} is a repository task: give --repos DIR holding a local clone of ${task.repo || "its repository"} (DIR/owner/name, DIR/owner__name or DIR/name)`,
         { file: options.tasks, field: "repo" },
@@ -201,7 +228,12 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       try {
         const hit = cache ? await cache.get(key) : null;
         if (hit) return hit;
-        const base = await bases.get(task);
+        const base = await bases.get(task).catch((error: Error) => error);
+        if (base instanceof Error) {
+          // no base for this task (e.g. its image is missing): recorded, and the run goes on
+          const report = { ...reportWithoutRun(item.patch), patch_exists: true, error: base.message };
+          return { report, log: `instance: ${task.instance_id}\n== harness error: ${base.message}` };
+        }
         counts.testsRun++;
         const fresh = await validateOne(task, item.patch!, base, {
           runtime,
