@@ -19,6 +19,9 @@ Input:  {"op": "spec"|"grade", "items": [{"instance": {...}, "repo_dir": "...", 
          "model_patch": "..." | null}, ...]}
 Output: {"swebench_version": "4.1.0", "results": [{...} | {"error": "..."}, ...]}
 Exit status 2 when the input itself is unreadable; per-item failures are reported per item.
+
+With ``--serve``, one request per stdin line and one answer per stdout line until stdin closes,
+so a long validation run pays the harness's import once (a bad line is answered with an error).
 """
 
 import json
@@ -103,6 +106,8 @@ def _spec(item):
     if specs is None:
         raise KeyError(f"swebench {swebench.__version__} has no specs for {repo} version {version!r}")
     repo_dir = item.get("repo_dir")
+    if item.get("eval_only"):
+        return _eval_only(instance, specs)
     transport = _LocalClone(repo_dir, instance["base_commit"]) if repo_dir else _NoNetwork()
     # the harness's functions are cached per (repo, commit): clear so each item reads its clone
     spec_python.get_requirements_by_commit.cache_clear()
@@ -142,6 +147,31 @@ def _spec(item):
         "setup_env_script": test_spec.setup_env_script,
         "start_marker": C.START_TEST_OUTPUT,
         "end_marker": C.END_TEST_OUTPUT,
+    }
+
+
+def _eval_only(instance, specs):
+    """The eval script alone: what make_test_spec's eval_script property makes of
+    make_eval_script_list, without the environment script (which may need a requirements file
+    that only the build reads)."""
+    import swebench
+    from swebench.harness import constants as C
+    from swebench.harness.test_spec.create_scripts import make_eval_script_list
+    from swebench.harness.test_spec.test_spec import TestSpec
+    from swebench.harness.utils import get_modified_files
+
+    eval_list = make_eval_script_list(
+        instance, specs, "testbed", "/testbed", instance["base_commit"], instance["test_patch"]
+    )
+    eval_script = TestSpec.eval_script.fget(type("S", (), {"eval_script_list": eval_list})())
+    return {
+        "instance_id": instance["instance_id"],
+        "repo": instance["repo"],
+        "version": instance.get("version"),
+        "eval_script": eval_script,
+        "test_files": get_modified_files(instance["test_patch"]),
+        "fail_only": instance["repo"] in C.FAIL_ONLY_REPOS,
+        "swebench_version": swebench.__version__,
     }
 
 
@@ -222,27 +252,56 @@ def _grade(item):
     }
 
 
-def main():
-    try:
-        request = json.load(sys.stdin)
-    except json.JSONDecodeError as e:
-        _fail_input(f"input is not JSON: {e}")
-    if not isinstance(request, dict) or request.get("op") not in ("spec", "grade"):
-        _fail_input('input must be {"op": "spec"|"grade", "items": [...]}')
-    items = request.get("items")
-    if not isinstance(items, list):
-        _fail_input('"items" must be a list')
+def _answer(request):
     import swebench
 
     op = _spec if request["op"] == "spec" else _grade
     results = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(request["items"]):
         try:
             results.append(op(item))
         except Exception as e:  # one bad instance must not lose the batch's other answers
             detail = traceback.format_exception_only(type(e), e)[-1].strip()
             results.append({"error": f"item {index}: {detail}"})
-    json.dump({"swebench_version": swebench.__version__, "results": results}, sys.stdout)
+    return {"swebench_version": swebench.__version__, "results": results}
+
+
+def _check(request):
+    if not isinstance(request, dict) or request.get("op") not in ("spec", "grade"):
+        return 'input must be {"op": "spec"|"grade", "items": [...]}'
+    if not isinstance(request.get("items"), list):
+        return '"items" must be a list'
+    return None
+
+
+def serve():
+    import swebench  # noqa: F401  (import once, before the first request)
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            problem = _check(request)
+            answer = {"error": problem} if problem else _answer(request)
+        except json.JSONDecodeError as e:
+            answer = {"error": f"request is not JSON: {e}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+def main():
+    if "--serve" in sys.argv[1:]:
+        serve()
+        return
+    try:
+        request = json.load(sys.stdin)
+    except json.JSONDecodeError as e:
+        _fail_input(f"input is not JSON: {e}")
+    problem = _check(request)
+    if problem:
+        _fail_input(problem)
+    json.dump(_answer(request), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ import { registerCollect } from "./collect.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
+import { registerImages } from "./images.js";
 import { registerImport } from "./import.js";
 import { registerPairs } from "./pairs.js";
 import { registerSchema } from "./schema.js";
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerCollect(program);
   registerStats(program);
   registerSchema(program);
+  registerImages(program);
   registerValidate(program);
   registerWorker(program);
   registerTree(program);

@@ -99,7 +99,15 @@ export interface SpecRequest {
   instance: SwebenchInstance;
   /** The repository's local clone (bare or not), for requirements files. */
   repo_dir?: string;
+  /** Only the eval script (no environment script, so no requirements file is read). */
+  eval_only?: boolean;
 }
+
+/** What a spec request with `eval_only` answers. */
+export type EvalScriptSpec = Pick<
+  HarnessSpec,
+  "instance_id" | "repo" | "version" | "eval_script" | "test_files" | "fail_only"
+>;
 
 /** One item's answer: its value, or the harness's error for it. */
 export type HarnessAnswer<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -166,7 +174,8 @@ async function callHelper<T>(
     JSON.stringify({ op, items }),
     timeoutMs,
   );
-  if (timedOut) throw new HarnessUnavailableError(`the swebench helper did not answer within ${timeoutMs} ms`);
+  if (timedOut)
+    throw new HarnessUnavailableError(`the swebench helper did not answer within ${timeoutMs} ms`);
   if (code !== 0) {
     const tail = stderr.trim().split("\n").slice(-4).join("\n");
     const hint = /No module named 'swebench'/.test(stderr)
@@ -189,11 +198,7 @@ async function callHelper<T>(
   }
   return {
     swebenchVersion: parsed.swebench_version,
-    answers: parsed.results.map((r) =>
-      r && typeof r === "object" && "error" in r && typeof (r as { error: unknown }).error === "string"
-        ? { ok: false as const, error: (r as { error: string }).error }
-        : { ok: true as const, value: r as T },
-    ),
+    answers: parsed.results.map(toAnswer<T>),
   };
 }
 
@@ -230,4 +235,124 @@ function runPython(
     child.stdin.on("error", () => {});
     child.stdin.end(input);
   });
+}
+
+/**
+ * A long-lived helper (`swebench_helper.py --serve`) for a validation run: the harness is imported
+ * once and each grading is one line each way. Requests are answered in order, one at a time; a
+ * helper that dies is restarted on the next request.
+ */
+export class HarnessServer {
+  private child: ReturnType<typeof spawn> | null = null;
+  private buffer = "";
+  private stderr = "";
+  private waiting: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  swebenchVersion: string | null = null;
+
+  constructor(private readonly options: HarnessOptions = {}) {}
+
+  grade(items: GradeRequest[]): Promise<HarnessBatch<HarnessGrade>> {
+    return this.request<HarnessGrade>("grade", items);
+  }
+
+  spec(items: SpecRequest[]): Promise<HarnessBatch<HarnessSpec>> {
+    return this.request<HarnessSpec>("spec", items);
+  }
+
+  private request<T>(op: "spec" | "grade", items: unknown[]): Promise<HarnessBatch<T>> {
+    const run = this.chain.then(() => this.send<T>(op, items));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private start(): ReturnType<typeof spawn> {
+    const python = this.options.python ?? venvPython();
+    if (!existsSync(python))
+      throw new HarnessUnavailableError(
+        `no Python environment at ${python} for the swebench harness; run scripts/setup-swebench.sh`,
+      );
+    const child = spawn(python, [HELPER, "--serve"], { stdio: ["pipe", "pipe", "pipe"] });
+    this.buffer = "";
+    this.stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.buffer += chunk.toString("utf8");
+      let at = this.buffer.indexOf("\n");
+      while (at >= 0) {
+        const line = this.buffer.slice(0, at);
+        this.buffer = this.buffer.slice(at + 1);
+        this.waiting.shift()?.resolve(line);
+        at = this.buffer.indexOf("\n");
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    const fail = (why: string) => {
+      if (this.child === child) this.child = null;
+      const tail = this.stderr.trim().split("\n").slice(-4).join("\n");
+      for (const w of this.waiting.splice(0))
+        w.reject(new HarnessUnavailableError(`the swebench helper ${why}${tail ? `: ${tail}` : ""}`));
+    };
+    child.on("error", (e) => fail(`could not start (${e.message})`));
+    child.on("close", (code, signal) => fail(`exited (${signal ?? `exit ${code}`})`));
+    child.stdin?.on("error", () => {});
+    return child;
+  }
+
+  private async send<T>(op: "spec" | "grade", items: unknown[]): Promise<HarnessBatch<T>> {
+    if (!this.child) this.child = this.start();
+    const child = this.child;
+    const timeoutMs = this.options.timeoutMs ?? 120_000 + 2_000 * items.length;
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new HarnessUnavailableError(`the swebench helper did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.push({
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      child.stdin?.write(`${JSON.stringify({ op, items })}\n`);
+    });
+    const parsed = JSON.parse(line) as {
+      error?: string;
+      swebench_version: string;
+      results: Array<T | { error: string }>;
+    };
+    if (parsed.error)
+      throw new HarnessUnavailableError(`the swebench helper refused the request: ${parsed.error}`);
+    this.swebenchVersion = parsed.swebench_version;
+    return { swebenchVersion: parsed.swebench_version, answers: parsed.results.map(toAnswer<T>) };
+  }
+
+  /** Stop the helper. */
+  async close(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child) return;
+    child.stdin?.end();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve();
+      }, 5_000);
+      child.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function toAnswer<T>(r: T | { error: string }): HarnessAnswer<T> {
+  return r && typeof r === "object" && "error" in r && typeof (r as { error: unknown }).error === "string"
+    ? { ok: false, error: (r as { error: string }).error }
+    : { ok: true, value: r as T };
 }
