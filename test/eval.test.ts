@@ -91,6 +91,29 @@ describe("comparison", () => {
 });
 
 describe("sealign eval", () => {
+  it("names runs by folder and warns when the compared runs share no task, or only some", async () => {
+    const dir = tempDir("sealign-eval-overlap-");
+    const a = Array.from({ length: 6 }, (_, i) => `task-a-${i}`);
+    const b = Array.from({ length: 6 }, (_, i) => `task-b-${i}`);
+    const rates = { resolve: 0.5, empty: 0.1, stuck: 0.1, toolError: 0.1, turns: 8 };
+    mkdirSync(join(dir, "base", "validated"), { recursive: true });
+    mkdirSync(join(dir, "other"), { recursive: true });
+    writeRun(join(dir, "base", "validated", "trajectories.jsonl"), fakeRun(a, 2, rates, 1));
+    writeRun(join(dir, "other", "trajectories.jsonl"), fakeRun(b, 2, rates, 2));
+    writeRun(join(dir, "half.jsonl"), fakeRun([...a.slice(0, 3), ...b.slice(0, 3)], 2, rates, 3));
+    const result = await evaluate({
+      runs: [join(dir, "other", "trajectories.jsonl"), join(dir, "half.jsonl")],
+      compare: join(dir, "base"),
+      out: join(dir, "eval"),
+      png: false,
+    });
+    expect(result.runs.map((r) => r.name)).toEqual(["base", "other", "half"]);
+    expect(result.warnings).toEqual([
+      "runs base and other share no task (6 and 6 tasks): their deltas compare different tasks",
+      "runs base and half share 3 of their tasks (6 and 6): deltas mix in tasks only one of them ran",
+    ]);
+  });
+
   it("reads run folders and files, writes JSON, Markdown and charts (SVG + PNG), and prints the comparison", async () => {
     const dir = tempDir("sealign-eval-");
     const tasks = Array.from({ length: 40 }, (_, i) => `humanevalfix-python-${i}`);
@@ -109,15 +132,17 @@ describe("sealign eval", () => {
 
     const out = join(dir, "eval");
     const result = await evaluate({ runs: [aligned], compare: runDir, out });
-    expect(result.runs.map((r) => r.name)).toEqual(["qwen-14b", "aligned"]);
+    // Named by folder (a run folder's manifest model would name two runs of one model alike).
+    expect(result.runs.map((r) => r.name)).toEqual(["baseline-run", "aligned"]);
+    expect(result.warnings).toEqual([]);
     for (const f of ["eval.json", "eval.md", "rates.svg", "rates.png", "turns.svg", "turns.png"])
       expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, "rates.png")).subarray(0, 4).equals(PNG_MAGIC)).toBe(true);
     const svg = readFileSync(join(out, "rates.svg"), "utf8");
     expect(svg).toContain("stuck in loop");
-    expect(svg).toContain("qwen-14b");
+    expect(svg).toContain("baseline-run");
     const json = JSON.parse(readFileSync(join(out, "eval.json"), "utf8"));
-    expect(json.comparison.baseline).toBe("qwen-14b");
+    expect(json.comparison.baseline).toBe("baseline-run");
     expect(Object.keys(json.runs[0].tasks)).toHaveLength(40);
     if (process.env.SEALIGN_KEEP_CHARTS) process.stdout.write(`charts in ${out}\n`);
 
@@ -127,7 +152,7 @@ describe("sealign eval", () => {
       { encoding: "utf8" },
     );
     expect(cli.status, cli.stderr).toBe(0);
-    expect(cli.stdout).toContain("## Runs compared (baseline: qwen-14b)");
+    expect(cli.stdout).toContain("## Runs compared (baseline: baseline-run)");
     expect(existsSync(join(dir, "cli", "turns.svg"))).toBe(true);
     expect(existsSync(join(dir, "cli", "turns.png"))).toBe(false);
   });

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { evaluate } from "../eval/run.js";
 import { ensureOutputDir } from "../io/paths.js";
+import { outputOf, paint } from "./options.js";
 
 /** `sealign eval RUN... [--compare BASELINE] [-o OUT]` */
 export function registerEval(program: Command): void {
@@ -17,8 +18,11 @@ export function registerEval(program: Command): void {
       "baseline run; deltas of the other runs are against it (default: the first run)",
     )
     .option("--name <names...>", "display names, in order (baseline first when --compare is given)")
-    .option("-o, --out <dir>", "where eval.json, eval.md and the charts go", "sealign-eval")
     .option("--json", "print the comparison as JSON instead of Markdown")
+    .addOption(
+      new Option("-o, --output <dir>", "where eval.json, eval.md and the charts go").default("sealign-eval"),
+    )
+    .addOption(new Option("--out <dir>", "same as --output").hideHelp())
     .option("--per-task", "add every task's figures to the Markdown (always in eval.json)")
     .option("--no-png", "write SVG charts only")
     .option("--skip-invalid", "skip bad trajectory records (counted in eval.json) instead of stopping")
@@ -28,7 +32,8 @@ export function registerEval(program: Command): void {
         options: {
           compare?: string;
           name?: string[];
-          out: string;
+          output: string;
+          out?: string;
           json?: boolean;
           perTask?: boolean;
           png: boolean;
@@ -37,12 +42,13 @@ export function registerEval(program: Command): void {
       ) => {
         for (const run of [...runs, ...(options.compare ? [options.compare] : [])])
           if (!existsSync(run)) throw new InputError("no such run (file or folder)", { file: run });
-        await ensureOutputDir(options.out, "--out");
+        const out = outputOf(options);
+        await ensureOutputDir(out, "--output");
         const result = await evaluate({
           runs,
           compare: options.compare,
           names: options.name,
-          out: options.out,
+          out,
           png: options.png,
           skipInvalid: options.skipInvalid,
           perTask: options.perTask,
@@ -50,6 +56,8 @@ export function registerEval(program: Command): void {
         process.stdout.write(
           options.json ? `${JSON.stringify(result.comparison, null, 2)}\n` : result.markdown,
         );
+        for (const warning of result.warnings)
+          process.stderr.write(`${paint(process.stderr, "yellow", "warning:")} ${warning}\n`);
         process.stderr.write(`eval: wrote ${result.files.join(", ")}\n`);
       },
     );

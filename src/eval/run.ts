@@ -1,6 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { barChart } from "../charts/bar.js";
 import { histogram } from "../charts/histogram.js";
 import { svgToPng } from "../charts/png.js";
@@ -36,24 +35,44 @@ export function runTrajectoriesFile(path: string): string {
   });
 }
 
-/** A run's display name: the collect manifest's model, else the folder or file name. */
+/**
+ * A run's display name: its folder's name (`runs/base` -> "base"; a `trajectories.jsonl` file is
+ * named by the folder it is in), else the file's name. Two runs of one model are then told apart;
+ * the model stays in eval.json's per-run source.
+ */
 async function defaultName(path: string): Promise<string> {
-  const dir = existsSync(path) && statSync(path).isDirectory() ? path : null;
-  if (dir && existsSync(join(dir, "manifest.json"))) {
-    try {
-      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as {
-        model?: string;
-        run_id?: string;
-      };
-      if (manifest.model) return manifest.model;
-      if (manifest.run_id) return manifest.run_id;
-    } catch {
-      // an unreadable manifest only costs the nicer name
-    }
+  const full = resolve(path);
+  const dir = existsSync(full) && statSync(full).isDirectory();
+  const stem = basename(full).replace(/\.(jsonl|ndjson)(\.gz|\.zst|\.zstd)?$/, "");
+  if (dir || stem !== "trajectories")
+    return basename(full).replace(/\.(jsonl|ndjson)(\.gz|\.zst|\.zstd)?$/, "");
+  // run/validated/trajectories.jsonl: the run folder, not "validated".
+  const parent = dirname(full);
+  return basename(parent) === "validated" ? basename(dirname(parent)) : basename(parent);
+}
+
+/**
+ * A warning when runs compared with the baseline do not share its tasks: deltas over disjoint
+ * task sets compare different problems, not different models.
+ */
+export function taskOverlapWarnings(runs: readonly RunMetrics[]): string[] {
+  const [baseline, ...others] = runs;
+  if (!baseline) return [];
+  const base = new Set(Object.keys(baseline.tasks));
+  const warnings: string[] = [];
+  for (const run of others) {
+    const tasks = Object.keys(run.tasks);
+    const shared = tasks.filter((t) => base.has(t)).length;
+    if (shared === 0)
+      warnings.push(
+        `runs ${baseline.name} and ${run.name} share no task (${base.size} and ${tasks.length} tasks): their deltas compare different tasks`,
+      );
+    else if (shared < Math.max(base.size, tasks.length))
+      warnings.push(
+        `runs ${baseline.name} and ${run.name} share ${shared} of their tasks (${base.size} and ${tasks.length}): deltas mix in tasks only one of them ran`,
+      );
   }
-  return basename(resolve(path))
-    .replace(/\.(jsonl|gz|zst)$/g, "")
-    .replace(/\.jsonl$/, "");
+  return warnings;
 }
 
 export async function loadRun(
@@ -86,6 +105,8 @@ export interface EvalOptions {
 
 export interface EvalResult {
   comparison: Comparison;
+  /** Runs whose task sets do not match the baseline's (see taskOverlapWarnings). */
+  warnings: string[];
   runs: RunMetrics[];
   markdown: string;
   files: string[];
@@ -162,5 +183,5 @@ export async function evaluate(options: EvalOptions): Promise<EvalResult> {
     await write(`${chart.name}.svg`, chart.svg);
     if (options.png !== false) await write(`${chart.name}.png`, svgToPng(chart.svg));
   }
-  return { comparison, runs, markdown, files };
+  return { comparison, warnings: taskOverlapWarnings(runs), runs, markdown, files };
 }
