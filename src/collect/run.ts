@@ -9,8 +9,8 @@ import type { PromptOverrides } from "../prompts/templates.js";
 import { loadPromptTemplates } from "../prompts/templates.js";
 import { createProvider, type ProviderOptions } from "../providers/registry.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
-import { sweepStaleCgroups } from "../sandbox/pids.js";
-import { type BaseWorkspace, prepareBase, removeWorkspace } from "../sandbox/workspace.js";
+import { LocalRuntime } from "../runtime/local.js";
+import type { TaskBase } from "../runtime/types.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { loadTasks } from "../tasks/load.js";
@@ -211,20 +211,24 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const workRoot = join(runDir, "work");
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
-  sweepStaleCgroups();
+  // one runtime for the run: it prepares each task's base and opens every episode's environment
+  const runtime = new LocalRuntime({
+    root: workRoot,
+    repoPathOf: (task) => cloneOf(task, options),
+    limits: options.episode?.limits,
+    maxProcesses: options.episode?.maxProcesses,
+    unsafeNoSandbox: options.episode?.unsafeNoSandbox,
+  });
+  await runtime.sweep();
 
   // one base workspace per task, shared by its samples, removed after its last one
   const remaining = new Map<string, number>();
   for (const { task } of pending) remaining.set(task.instance_id, (remaining.get(task.instance_id) ?? 0) + 1);
-  const bases = new Map<string, Promise<BaseWorkspace>>();
+  const bases = new Map<string, Promise<TaskBase>>();
   const baseOf = (task: Task) => {
     let base = bases.get(task.instance_id);
     if (!base) {
-      base = prepareBase(task, {
-        ...options.episode?.prepare,
-        repoPath: cloneOf(task, options),
-        root: workRoot,
-      });
+      base = runtime.prepare(task);
       bases.set(task.instance_id, base);
     }
     return base;
@@ -307,6 +311,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         const result = await runCollectJob(jobData(task, sample), {
           provider: provider as ModelProvider,
           base,
+          runtime,
           workRoot,
           unsafeNoSandbox: options.episode?.unsafeNoSandbox,
           signal: options.signal,
@@ -331,7 +336,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         if (left === 0) {
           const base = bases.get(task.instance_id);
           bases.delete(task.instance_id);
-          if (base) await base.then((b) => removeWorkspace(b.dir)).catch(() => undefined);
+          if (base) await base.then((b) => runtime.release(b)).catch(() => undefined);
         }
       }
     }
@@ -341,7 +346,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, worker));
   } finally {
     progress?.stop();
-    for (const base of bases.values()) await base.then((b) => removeWorkspace(b.dir)).catch(() => undefined);
+    for (const base of bases.values()) await base.then((b) => runtime.release(b)).catch(() => undefined);
+    await runtime.close();
     await rm(workRoot, { recursive: true, force: true });
     if (ownProvider) await provider?.close?.();
   }
