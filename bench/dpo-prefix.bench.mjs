@@ -3,8 +3,9 @@
 // episodes from ../shared/data that read many files before the decision), exported with
 // `exportDpo` and the real Qwen3 tokenizer, then trained by bench/dpo_prefix_bench.py on a random
 // Qwen3 (hidden BENCH_HIDDEN=256, BENCH_LAYERS=2, vocabulary folded to BENCH_VOCAB=8192 ids) on CPU.
-// Per prompt length and variant: a fresh process (its peak memory is the variant's own), BENCH_RUNS
-// timed runs (default 3) of the reference pass and of the policy step (loss + backward).
+// Per prompt length: one process with both variants on the same weights, BENCH_RUNS timed rounds
+// (default 3, after a warm-up round), each running stock then prefix sharing (so both see the same
+// machine load): the reference pass and the policy step (loss + backward); peak memory per variant.
 // Throughput counts the same tokens for both variants (prompt + chosen + prompt + rejected, what
 // stock TRL runs), so `speedup` is the ratio of times. Writes bench/results/dpo-prefix.json.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +17,9 @@ import { ensureTrainerVenv, exportDpo, PAIR_SCHEMA_VERSION, runChecked } from ".
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+// Prompts from 12k tokens on: BENCH_LONG_RUNS timed runs (default 1) and no warm-up, since one
+// stock step takes minutes on this 2-core CPU (first-call overheads are then negligible).
+const longRuns = Number(process.env.BENCH_LONG_RUNS ?? 1);
 const targets = (process.env.BENCH_PROMPTS ?? "2000,8000,16000").split(",").map(Number);
 const model = {
   hidden: Number(process.env.BENCH_HIDDEN ?? 256),
@@ -126,15 +130,16 @@ await exportDpo([join(dir, "pairs.jsonl")], {
   kinds: ["critical"],
 });
 
-async function measure(pair, variant) {
+async function measure(pair, long) {
   const lines = [];
   await runChecked(
-    `dpo-prefix ${variant}`,
+    `dpo-prefix pair ${pair}`,
     python,
     [
       join(root, "bench", "dpo_prefix_bench.py"),
-      ...["--tokenizer", hfTokenizer, "--dataset", dataset, "--pair", String(pair), "--variant", variant],
-      ...["--runs", String(runs), "--hidden", String(model.hidden), "--layers", String(model.layers)],
+      ...["--tokenizer", hfTokenizer, "--dataset", dataset, "--pair", String(pair)],
+      ...(long ? ["--runs", String(longRuns), "--warmup", "0"] : ["--runs", String(runs)]),
+      ...["--hidden", String(model.hidden), "--layers", String(model.layers)],
       ...["--vocab-size", String(model.vocab)],
     ],
     {
@@ -143,6 +148,8 @@ async function measure(pair, variant) {
         HF_DATASETS_CACHE: join(dir, "hf-cache"),
         HF_HUB_OFFLINE: "1",
         TQDM_DISABLE: "1",
+        // Large tensors are mmapped and go back to the OS when freed: per-variant peaks stay apart.
+        MALLOC_MMAP_THRESHOLD_: "65536",
       },
       onLine: (line, stream) => stream === "stdout" && lines.push(line),
     },
@@ -152,28 +159,28 @@ async function measure(pair, variant) {
 
 const rows = [];
 for (let i = 0; i < targets.length; i++) {
-  const stock = await measure(i, "stock");
-  const shared = await measure(i, "shared");
-  const tps = (r, key) => r.stock_forward_tokens / median(r[key]);
+  const long = targets[i] >= 12000;
+  const m = await measure(i, long);
+  const stock = m.variants.stock;
+  const shared = m.variants.shared;
+  const tps = (r, key) => m.stock_forward_tokens / median(r[key]);
   const diff = Math.max(...stock.logps.map((v, k) => Math.abs(v - shared.logps[k])));
   const rel = Math.max(...stock.logps.map((v, k) => Math.abs(v - shared.logps[k]) / Math.abs(v)));
   const row = {
-    prompt_tokens: stock.prompt_tokens,
-    chosen_tokens: stock.chosen_tokens,
-    rejected_tokens: stock.rejected_tokens,
+    prompt_tokens: m.prompt_tokens,
+    chosen_tokens: m.chosen_tokens,
+    rejected_tokens: m.rejected_tokens,
     forward_tokens: { stock: stock.forward_tokens, prefix_sharing: shared.forward_tokens },
     step_tokens_per_s: { stock: tps(stock, "step_seconds"), prefix_sharing: tps(shared, "step_seconds") },
     ref_tokens_per_s: { stock: tps(stock, "ref_seconds"), prefix_sharing: tps(shared, "ref_seconds") },
     speedup: median(stock.step_seconds) / median(shared.step_seconds),
     ref_speedup: median(stock.ref_seconds) / median(shared.ref_seconds),
-    peak_rss_mib: { stock: stock.peak_rss_mib, prefix_sharing: shared.peak_rss_mib },
-    working_mib: {
-      stock: stock.peak_rss_mib - stock.rss_before_mib,
-      prefix_sharing: shared.peak_rss_mib - shared.rss_before_mib,
-    },
+    peak_mib: { stock: stock.peak_mib, prefix_sharing: shared.peak_mib },
+    memory_ratio: stock.peak_mib / shared.peak_mib,
     max_logp_abs_diff: diff,
     max_logp_rel_diff: rel,
     loss: { stock: stock.loss, prefix_sharing: shared.loss },
+    timed_runs: long ? longRuns : runs,
     runs: {
       stock: { step: stock.step_seconds, ref: stock.ref_seconds },
       prefix_sharing: { step: shared.step_seconds, ref: shared.ref_seconds },
@@ -182,7 +189,7 @@ for (let i = 0; i < targets.length; i++) {
   rows.push(row);
   console.log(
     `prompt ${row.prompt_tokens} tokens: step ${row.step_tokens_per_s.stock.toFixed(0)} -> ${row.step_tokens_per_s.prefix_sharing.toFixed(0)} tokens/s (speedup ${row.speedup.toFixed(2)}x), ` +
-      `reference pass ${row.ref_speedup.toFixed(2)}x, peak RSS ${row.peak_rss_mib.stock.toFixed(0)} -> ${row.peak_rss_mib.prefix_sharing.toFixed(0)} MiB, max |dlogp| ${diff.toExponential(2)} (rel ${rel.toExponential(2)})`,
+      `reference pass ${row.ref_speedup.toFixed(2)}x, peak ${row.peak_mib.stock.toFixed(0)} -> ${row.peak_mib.prefix_sharing.toFixed(0)} MiB, max |dlogp| ${diff.toExponential(2)} (rel ${rel.toExponential(2)})`,
   );
 }
 const summary = {
@@ -194,6 +201,8 @@ const summary = {
   runs,
   tokens_per_s:
     "stock TRL's forward tokens (prompt + chosen + prompt + rejected) / median seconds, same numerator for both",
+  peak_mib:
+    "per variant: peak resident set during its reference pass + policy step, above the resident set before it",
   rows,
 };
 await mkdir(join(root, "bench", "results"), { recursive: true });
