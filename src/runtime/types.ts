@@ -99,6 +99,11 @@ export interface Environment {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** Start a persistent shell inside (its cwd is `workdir`). */
   startShell(): Promise<Shell>;
+  /**
+   * The workspace's size on disk against its limit, where the backend keeps one (the local
+   * runtime: `du` of the folder, checked by the bash tool after each command). Optional.
+   */
+  workspaceUsage?(): Promise<{ bytes: number; limitBytes: number }>;
   /** Stop everything inside and remove the environment. Safe to call twice. */
   close(): Promise<void>;
 }
