@@ -327,6 +327,57 @@ describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
     expect(report["demo__absent-1"].error).toMatch(/sealign images build/);
   }, 240_000);
 
+  it("a validate --runtime docker killed mid-run leaves no container, and its rerun resumes", async () => {
+    const dir = tempDir("sealign-docker-kill-");
+    const slow = { ...helloTask(image, "demo__slow-1"), test_command: "sleep 120; python3 test_hello.py" };
+    const tasksFile = join(dir, "tasks.json");
+    writeFileSync(tasksFile, JSON.stringify([helloTask(image), slow]));
+    const preds = ["demo__hello-1", "demo__slow-1"].map((id) =>
+      JSON.stringify({ instance_id: id, model_name_or_path: "m", model_patch: HELLO_PATCH }),
+    );
+    writeFileSync(join(dir, "preds.jsonl"), preds.join("\n"));
+    const args = [CLI, "validate", join(dir, "preds.jsonl"), "--tasks", tasksFile, "-o", join(dir, "out")];
+    const flags = ["--runtime", "docker", "--no-cache", "--parser", "exit-code", "-j", "1", "-q"];
+    const child = spawn(process.execPath, [...args, ...flags], { stdio: "ignore" });
+    const exit = new Promise<NodeJS.Signals | null>((r) => child.once("exit", (_, signal) => r(signal)));
+    const mine = () =>
+      docker
+        .listContainers({ all: true, filters: { label: [OWNER_LABEL] } })
+        .then((list) => list.filter((c) => c.Labels[OWNER_LABEL]?.includes(`/${child.pid}/`)));
+    const results = join(dir, "out", "results.jsonl");
+    const lines = () => {
+      try {
+        return readFileSync(results, "utf8").split("\n").filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    };
+    // the fast item is recorded and the slow one's container is up
+    for (let i = 0; i < 300 && !(lines() === 1 && (await mine()).length === 1); i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(lines()).toBe(1);
+    expect((await mine()).length).toBe(1);
+    child.kill("SIGTERM");
+    expect(await exit).toBe("SIGTERM");
+    expect(await mine()).toEqual([]);
+    // rerun (the slow task's tests made quick): the recorded item is kept, the other one runs
+    writeFileSync(
+      tasksFile,
+      JSON.stringify([helloTask(image), { ...slow, test_command: "python3 test_hello.py" }]),
+    );
+    const rerun = spawnSync(process.execPath, [...args, ...flags], { encoding: "utf8", timeout: 120_000 });
+    expect(rerun.status).toBe(0);
+    // the item recorded before the kill was not run again (an error recorded while stopping is retried)
+    const ids = readFileSync(results, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).id);
+    expect(ids.filter((id) => id === "demo__hello-1")).toHaveLength(1);
+    const report = JSON.parse(readFileSync(join(dir, "out", "report.json"), "utf8"));
+    expect(report["demo__hello-1"].resolved).toBe(true);
+    expect(report["demo__slow-1"].resolved).toBe(true);
+  }, 240_000);
+
   /** A child process that opens a container, prints its id, then waits to be killed. */
   const owner = () => {
     const script = `
