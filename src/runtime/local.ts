@@ -8,12 +8,13 @@
  * mounted read-only in every sandbox, so nothing run inside can rewrite the base (issue 11,
  * item 5) while a clone costs only its checkout.
  */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
+import { DEFAULT_LIMITS, DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
 import { pidsParent, sweepStaleCgroups } from "../sandbox/pids.js";
 import { PersistentShell } from "../sandbox/shell.js";
 import { git, prepareBase, safeName } from "../sandbox/workspace.js";
@@ -209,6 +210,22 @@ export class LocalEnvironment implements Environment {
     const shell = await PersistentShell.start(this.sandbox());
     this.shells.add(shell);
     return shell;
+  }
+
+  /**
+   * The workspace's bytes on disk (`du -s -x -P` on the host: it only lists and lstat()s, follows
+   * no symlink and crosses no mount) against `limits.workspaceMiB`.
+   */
+  workspaceUsage(): Promise<{ bytes: number; limitBytes: number }> {
+    const limitBytes = (this.options.limits?.workspaceMiB ?? DEFAULT_LIMITS.workspaceMiB) * 1024 * 1024;
+    return new Promise((resolve, reject) => {
+      execFile("du", ["-s", "-x", "-P", "-B1", "--", this.hostDir], { timeout: 30_000 }, (error, stdout) => {
+        // du exits 1 when a file vanished while it counted: its total still stands
+        const bytes = Number.parseInt(stdout, 10);
+        if (Number.isFinite(bytes)) resolve({ bytes, limitBytes });
+        else reject(error ?? new Error(`du gave no size: ${stdout}`));
+      });
+    });
   }
 
   async close(): Promise<void> {

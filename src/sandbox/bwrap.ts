@@ -16,6 +16,10 @@ export interface SandboxLimits {
   fileMiB?: number;
   /** Open files (RLIMIT_NOFILE). */
   openFiles?: number;
+  /** Size of the sandbox's own /tmp (and hidden home) tmpfs, in MiB. */
+  tmpMiB?: number;
+  /** Most the workspace may take on disk, in MiB: past it each command's observation says so. */
+  workspaceMiB?: number;
 }
 
 export const DEFAULT_LIMITS: Required<SandboxLimits> = {
@@ -23,7 +27,35 @@ export const DEFAULT_LIMITS: Required<SandboxLimits> = {
   cpuSeconds: 600,
   fileMiB: 1024,
   openFiles: 1024,
+  tmpMiB: 512,
+  workspaceMiB: 4096,
 };
+
+/**
+ * Host files that stay unreadable inside the sandbox although /etc is visible: password
+ * hashes and private keys, each covered by /dev/null (folders by an empty tmpfs).
+ */
+export const HIDDEN_FILES = [
+  "/etc/shadow",
+  "/etc/shadow-",
+  "/etc/gshadow",
+  "/etc/gshadow-",
+  "/etc/security/opasswd",
+  "/etc/sudoers",
+];
+const HIDDEN_DIRS = ["/etc/ssl/private", "/etc/sudoers.d"];
+
+/** The hiding mounts for what exists on this host (ssh host keys included). */
+function hiddenMounts(): string[] {
+  const args: string[] = [];
+  const files = [...HIDDEN_FILES];
+  if (existsSync("/etc/ssh"))
+    for (const name of readdirSync("/etc/ssh"))
+      if (/^ssh_host_.*_key$/.test(name)) files.push(`/etc/ssh/${name}`);
+  for (const file of files) if (existsSync(file)) args.push("--ro-bind", "/dev/null", file);
+  for (const dir of HIDDEN_DIRS) if (existsSync(dir)) args.push("--tmpfs", dir);
+  return args;
+}
 
 export interface SandboxOptions {
   /** The only writable folder; also the working directory. */
@@ -176,8 +208,10 @@ export function sandboxArgv(command: string[], options: SandboxOptions): string[
   const mountPoint = options.mountPoint ?? DEFAULT_MOUNT_POINT;
   const argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"];
   argv.push(...hostRootMounts(mountPoint));
-  argv.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  for (const home of ["/root", "/home"]) if (existsSync(home)) argv.push("--tmpfs", home);
+  const tmpBytes = String(limits.tmpMiB * 1024 * 1024);
+  argv.push("--dev", "/dev", "--proc", "/proc", "--size", tmpBytes, "--tmpfs", "/tmp");
+  for (const home of ["/root", "/home"]) if (existsSync(home)) argv.push("--size", tmpBytes, "--tmpfs", home);
+  argv.push(...hiddenMounts());
   for (const dir of [...homeToolDirs(), ...(options.readOnlyPaths ?? [])]) argv.push("--ro-bind", dir, dir);
   argv.push("--bind", workspace, mountPoint, "--chdir", options.chdir ?? mountPoint);
   argv.push("--clearenv");

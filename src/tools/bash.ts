@@ -103,13 +103,29 @@ export class BashTool {
       } else {
         result = await shell.run(command, limits);
       }
-      return this.observe(result, note, limits.softTimeoutMs, limits.hardTimeoutMs);
+      return await this.withSizeCheck(this.observe(result, note, limits.softTimeoutMs, limits.hardTimeoutMs));
     } finally {
       this.commandMs += Date.now() - started;
     }
   }
 
   private everStarted = false;
+
+  /**
+   * After a command, the workspace's size against its limit (where the environment keeps one):
+   * past it the observation says so and counts as an error, so the model can clean up.
+   */
+  private async withSizeCheck(observation: ToolObservation): Promise<ToolObservation> {
+    if (!this.env.workspaceUsage) return observation;
+    const { bytes, limitBytes } = await this.env.workspaceUsage();
+    if (bytes <= limitBytes) return observation;
+    const mib = (n: number) => Math.round(n / 1024 / 1024);
+    return {
+      ...observation,
+      content: `${observation.content}\n[The workspace now takes ${mib(bytes)} MiB, over its limit of ${mib(limitBytes)} MiB: delete files before going on.]`,
+      isError: true,
+    };
+  }
 
   private observe(result: ShellResult, note: string, softMs: number, hardMs: number): ToolObservation {
     const output = truncateMiddle(result.output, this.limits.maxOutputChars, result.droppedChars);
