@@ -5,7 +5,15 @@
  */
 import type { JsonlAppender } from "../io/append.js";
 import { jobIdOf } from "../queue/connection.js";
-import { JobCoordinator, type JobOutcome, type QueueStatus } from "../queue/coordinator.js";
+import {
+  JobCoordinator,
+  type JobOutcome,
+  type QueueRunOptions,
+  type QueueStatus,
+} from "../queue/coordinator.js";
+
+export type { QueueRunOptions };
+
 import type { Trajectory } from "../schema/trajectory.js";
 import { parseTrajectory } from "../schema/validate.js";
 import {
@@ -14,22 +22,6 @@ import {
   failedJobTrajectory,
   storeValidationLog,
 } from "./job.js";
-
-/** Where the queue is and how its jobs are retried. */
-export interface QueueRunOptions {
-  /** `redis://HOST:PORT[/DB]`. */
-  url: string;
-  queueName?: string;
-  /** Tries per job before it is recorded as an error (default 3). */
-  attempts?: number;
-  backoffMs?: number;
-  pollMs?: number;
-  reconcileMs?: number;
-  /** How long to wait for Redis to answer at the start (default 30 s). */
-  connectTimeoutMs?: number;
-  /** Told about connection trouble. */
-  onWarning?: (message: string) => void;
-}
 
 /** The key a run's files know an episode by. */
 export function episodeKey(taskId: string, sample: number): string {

@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
+import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { parseRuntimeName } from "../runtime/select.js";
 import { compareVerdicts, formatAgreement, readHarnessVerdicts } from "../validate/agreement.js";
 import { defaultCacheDir } from "../validate/cache.js";
@@ -69,6 +70,17 @@ export function registerValidate(program: Command): void {
       "--harness <path>",
       "official SWE-bench harness output to compare verdicts with (summary JSON, report.json, or its logs folder); writes OUT/agreement.json",
     )
+    .option(
+      "--queue <url>",
+      "coordinate: run the tests on `sealign worker`s of this Redis (redis://HOST:PORT[/DB]); rerun to resume",
+    )
+    .option("--queue-name <name>", "queue name (as given to the workers)", "sealign")
+    .option(
+      "--attempts <n>",
+      "with --queue: tries per validation job before its verdict is a harness error",
+      positiveNumber("--attempts"),
+      3,
+    )
     .option("-q, --quiet", "no progress on stderr")
     .action(
       async (
@@ -87,6 +99,9 @@ export function registerValidate(program: Command): void {
           runtime?: string;
           imageNamespace: string;
           harness?: string;
+          queue?: string;
+          queueName: string;
+          attempts: number;
           quiet?: boolean;
         },
       ) => {
@@ -94,6 +109,7 @@ export function registerValidate(program: Command): void {
         await checkInputFile(options.tasks, "--tasks");
         if (options.repos) await checkInputDir(options.repos, "--repos");
         await ensureOutputDir(options.out, "--out");
+        if (options.queue) parseQueueUrl(options.queue); // a bad URL fails before anything runs
         // Read the harness's verdicts first: a bad path should fail before hours of validation.
         const harness = options.harness ? await readHarnessVerdicts(options.harness) : null;
         const summary = await validateRun({
@@ -111,6 +127,16 @@ export function registerValidate(program: Command): void {
           runtime: parseRuntimeName(options.runtime),
           imageNamespace: options.imageNamespace,
           progress: options.quiet ? null : process.stderr,
+          ...(options.queue
+            ? {
+                queue: {
+                  url: options.queue,
+                  queueName: checkQueueName(options.queueName),
+                  attempts: Math.floor(options.attempts),
+                  onWarning: (message: string) => process.stderr.write(`validate: ${message}\n`),
+                },
+              }
+            : {}),
         });
         process.stdout.write(
           `${formatSummary(summary)}\nwrote ${options.out}/{report.json,summary.json,logs/}\n`,

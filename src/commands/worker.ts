@@ -34,10 +34,14 @@ export function registerWorker(program: Command): void {
     .option("--queue-name <name>", "queue name (as given to collect/validate)", "sealign")
     .option("--concurrency <n>", "jobs at a time", count("--concurrency", 1), 1)
     .addOption(
-      new Option("--runtime <runtime>", "where commands run: local (bubblewrap on this machine)")
-        .choices(["local"])
+      new Option(
+        "--runtime <runtime>",
+        "where commands run: local (bubblewrap on this machine) or docker (the tasks' instance images)",
+      )
+        .choices(["local", "docker"])
         .default("local"),
     )
+    .option("--image-namespace <ns>", "docker runtime: image namespace (swebench; SWE-Gym: xingyaoww)")
     .option(
       "--repos <dir>",
       "local clones of repository tasks' repos: DIR/owner/name, DIR/owner__name or DIR/name",
@@ -71,7 +75,8 @@ export function registerWorker(program: Command): void {
         queue: string;
         queueName: string;
         concurrency: number;
-        runtime: "local";
+        runtime: "local" | "docker";
+        imageNamespace?: string;
         repos?: string;
         lock: number;
         stalledInterval: number;
@@ -85,6 +90,8 @@ export function registerWorker(program: Command): void {
           url: options.queue,
           queueName: checkQueueName(options.queueName),
           concurrency: options.concurrency,
+          runtime: options.runtime,
+          imageNamespace: options.imageNamespace,
           reposDir: options.repos,
           unsafeNoSandbox: options.unsafeNoSandbox,
           lockDurationMs: options.lock * 1000,

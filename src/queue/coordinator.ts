@@ -61,6 +61,22 @@ export interface CoordinatorOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Where the queue is and how its jobs are retried (the run commands' `queue` option). */
+export interface QueueRunOptions {
+  /** `redis://HOST:PORT[/DB]`. */
+  url: string;
+  queueName?: string;
+  /** Tries per job before it is recorded as an error (default 3). */
+  attempts?: number;
+  backoffMs?: number;
+  pollMs?: number;
+  reconcileMs?: number;
+  /** How long to wait for Redis to answer at the start (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Told about connection trouble. */
+  onWarning?: (message: string) => void;
+}
+
 /** What a worker returns for a job: the result and who made it. */
 export interface WorkerResult<R> {
   result: R;

@@ -17,8 +17,11 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { type CollectJobData, type CollectJobResult, runCollectJob } from "../collect/job.js";
 import { createProvider } from "../providers/registry.js";
 import type { ModelProvider } from "../providers/types.js";
-import { sweepStaleCgroups } from "../sandbox/pids.js";
-import { BasePool } from "../validate/bases.js";
+import { DockerRuntime } from "../runtime/docker.js";
+import { LocalRuntime } from "../runtime/local.js";
+import type { Runtime } from "../runtime/types.js";
+import type { SandboxLimits } from "../sandbox/bwrap.js";
+import { BasePool, repoPathIn } from "../validate/bases.js";
 import { runValidateJob, type ValidateJobData, type ValidateJobResult } from "../validate/job.js";
 import { connectionOptions, DEFAULT_QUEUE_NAME, type JobKind, parseQueueUrl } from "./connection.js";
 import type { WorkerResult } from "./coordinator.js";
@@ -29,6 +32,10 @@ export interface QueueWorkerOptions {
   queueName?: string;
   /** Jobs at a time (default 1). */
   concurrency?: number;
+  /** Where the jobs' commands run: `local` (bubblewrap here, default) or `docker` (instance images). */
+  runtime?: "local" | "docker";
+  /** The docker runtime's image namespace (default swebench; SWE-Gym: xingyaoww). */
+  imageNamespace?: string;
   /** Local clones of repository tasks' repos (DIR/owner/name, DIR/owner__name or DIR/name). */
   reposDir?: string;
   /** Run commands without bubblewrap (a decision of the worker's operator, never of a job). */
@@ -75,7 +82,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const workRoot =
     options.workRoot ?? join(tmpdir(), `sealign-worker-${process.pid}-${Date.now().toString(36)}`);
   await mkdir(workRoot, { recursive: true });
-  sweepStaleCgroups();
+  const runtimeName = options.runtime ?? "local";
+  // what a killed worker of this runtime left behind (cgroups, containers) goes first
+  if (runtimeName === "docker") {
+    const probe = new DockerRuntime({ imageNamespace: options.imageNamespace, runId: name });
+    await probe.ping(); // no daemon: say so now, not once per job
+  }
   const stats: WorkerStats = { completed: 0, failed: 0, handedBack: 0 };
 
   // one provider per model SPEC and options, made on first use and kept
@@ -90,16 +102,32 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
     return provider;
   };
-  // prepared bases, per run (two runs may hold different tasks under the same id), shared by
-  // the jobs of a task running here at the same time and removed after the last of them
-  const pools = new Map<string, BasePool>();
-  const poolFor = (runId: string) => {
-    let pool = pools.get(runId);
-    if (!pool) {
-      pool = new BasePool(join(workRoot, `bases-${pools.size}`), options.reposDir);
-      pools.set(runId, pool);
+  // one runtime and pool of prepared bases per run and limits (two runs may hold different
+  // tasks under the same id): a base is shared by the jobs of its task running here at the same
+  // time and released after the last of them
+  const runs = new Map<string, { runtime: Runtime & { close?: () => Promise<void> }; pool: BasePool }>();
+  const runFor = (runId: string, limits: SandboxLimits | undefined, maxProcesses: number | undefined) => {
+    const key = JSON.stringify([runId, limits ?? null, maxProcesses ?? null]);
+    let run = runs.get(key);
+    if (!run) {
+      const runtime =
+        runtimeName === "docker"
+          ? new DockerRuntime({
+              imageNamespace: options.imageNamespace,
+              runId: name,
+              ...(limits?.memoryMiB ? { limits: { memoryMiB: limits.memoryMiB } } : {}),
+            })
+          : new LocalRuntime({
+              root: join(workRoot, `run-${runs.size}`),
+              repoPathOf: (task) => repoPathIn(options.reposDir, task),
+              limits,
+              maxProcesses,
+              unsafeNoSandbox: options.unsafeNoSandbox,
+            });
+      run = { runtime, pool: new BasePool(runtime, options.reposDir) };
+      runs.set(key, run);
     }
-    return pool;
+    return run;
   };
   const running = new Map<string, AbortController>();
 
@@ -115,7 +143,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     try {
       const kind = job.name as JobKind;
       const data = job.data as CollectJobData | ValidateJobData;
-      const pool = poolFor(data.runId);
+      const { runtime, pool } =
+        kind === "collect"
+          ? runFor(
+              data.runId,
+              (data as CollectJobData).episode?.limits,
+              (data as CollectJobData).episode?.maxProcesses,
+            )
+          : runFor(data.runId, (data as ValidateJobData).limits, undefined);
       pool.expect(data.task.instance_id);
       let result: CollectJobResult | ValidateJobResult;
       try {
@@ -126,6 +161,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           result = await runCollectJob(collectData, {
             provider,
             base,
+            runtime,
             workRoot,
             unsafeNoSandbox: options.unsafeNoSandbox,
             signal: stop.signal,
@@ -134,6 +170,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           const base = await pool.get(data.task);
           result = await runValidateJob(data as ValidateJobData, {
             base,
+            runtime,
             workRoot,
             unsafeNoSandbox: options.unsafeNoSandbox,
           });
@@ -203,7 +240,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         } finally {
           clearTimeout(timer);
           for (const provider of providers.values()) await provider.then((p) => p.close?.()).catch(() => {});
-          for (const pool of pools.values()) await pool.close();
+          for (const { runtime, pool } of runs.values()) {
+            await pool.close();
+            await runtime.close?.();
+          }
           await rm(workRoot, { recursive: true, force: true });
           log(
             `${name}: stopped (${stats.completed} done, ${stats.failed} failed, ${stats.handedBack} handed back)`,

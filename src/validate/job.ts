@@ -3,8 +3,8 @@
  * settings travel in `ValidateJobData`, so that a local run and a queue worker validate with the
  * same code (`runValidateJob`, around `validateOne`).
  */
+import type { Runtime, TaskBase } from "../runtime/types.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
-import type { BaseWorkspace } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import type { ParserName } from "./status.js";
 import { type ValidationReport, validateOne } from "./validate-one.js";
@@ -23,11 +23,12 @@ export interface ValidateJobData {
 
 /** What the machine running the job supplies. */
 export interface ValidateJobContext {
-  base: BaseWorkspace;
+  /** The task's prepared base, from `runtime`. */
+  base: TaskBase;
+  /** The runtime that prepared `base`; it opens the validation's environment. */
+  runtime: Runtime;
   workRoot: string;
   unsafeNoSandbox?: boolean;
-  /** Validate in the base itself (its last use; the caller removes it). */
-  inPlace?: boolean;
 }
 
 /** The verdict and the test log of one patch. */
@@ -42,7 +43,7 @@ export function runValidateJob(
   context: ValidateJobContext,
 ): Promise<ValidateJobResult> {
   return validateOne(data.task, data.patch, context.base, {
-    inPlace: context.inPlace,
+    runtime: context.runtime,
     timeoutMs: data.timeoutMs,
     parser: data.parser,
     testCommand: data.testCommand,

@@ -7,6 +7,7 @@ import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import type { QueueRunOptions } from "../queue/coordinator.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { LocalRuntime } from "../runtime/local.js";
 import { chooseRuntime, type RuntimeName } from "../runtime/select.js";
@@ -25,9 +26,11 @@ import {
   readTrajectoryItems,
   type ValidationItem,
 } from "./inputs.js";
+import type { ValidateJobData } from "./job.js";
 import { isEmptyPatch } from "./normalise.js";
 import { runPool } from "./pool.js";
 import { Progress, type ValidationCounts } from "./progress.js";
+import { QueuedValidations, validateRunId } from "./queued.js";
 import type { ParserName } from "./status.js";
 import { buildSummary, type ValidationSummary } from "./summary.js";
 import { testCommandOf } from "./test-command.js";
@@ -56,6 +59,11 @@ export interface ValidateRunOptions {
   runtime?: RuntimeName;
   /** The docker runtime's image namespace (default swebench; SWE-Gym: xingyaoww). */
   imageNamespace?: string;
+  /**
+   * Run the tests on `sealign worker`s through this queue (docs/scale-out.md); this process
+   * keeps the cache, the outputs and the resume.
+   */
+  queue?: QueueRunOptions;
   /** Where progress goes; null for none. */
   progress?: NodeJS.WriteStream | null;
   progressEveryMs?: number;
@@ -103,10 +111,13 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     const path = repoPathIn(options.reposDir, task);
     return path !== undefined && existsSync(path);
   };
-  const runtimeName = await chooseRuntime(
-    [...new Set(items.map((i) => tasks.get(i.taskId)))].filter((t): t is Task => t !== undefined),
-    { requested: options.runtime, hasLocalRepository },
-  );
+  // the coordinator of a queued run opens no environment: its workers do
+  const runtimeName = options.queue
+    ? "local"
+    : await chooseRuntime(
+        [...new Set(items.map((i) => tasks.get(i.taskId)))].filter((t): t is Task => t !== undefined),
+        { requested: options.runtime, hasLocalRepository },
+      );
   let runtime: Runtime;
   if (runtimeName === "docker") {
     const docker = new DockerRuntime({
@@ -140,7 +151,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       continue;
     }
     testCommandOf(task, options.testCommand);
-    if (runtimeName === "local" && !isInlineTask(task) && !bases.hasRepo(task)) {
+    if (!options.queue && runtimeName === "local" && !isInlineTask(task) && !bases.hasRepo(task)) {
       throw new InputError(
         `task ${task.instance_id} is a repository task: give --repos DIR holding a local clone of ${task.repo || "its repository"} (DIR/owner/name, DIR/owner__name or DIR/name)`,
         { file: options.tasks, field: "repo" },
@@ -226,7 +237,14 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     }
     const promise = (async () => {
       try {
-        const hit = cache ? await cache.get(key) : null;
+        if (remote?.has(item.id)) {
+          // on the queue (its cache lookup, a miss, was made when it was enqueued)
+          counts.testsRun++;
+          const fresh = await remote.verdict(item.id);
+          if (cache) await cache.put(key, task.instance_id, fresh.report, fresh.log);
+          return fresh;
+        }
+        const hit = prefetched.get(key) ?? (cache ? await cache.get(key) : null);
         if (hit) return hit;
         const base = await bases.get(task).catch((error: Error) => error);
         if (base instanceof Error) {
@@ -254,6 +272,33 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     return promise;
   };
 
+  // With a queue, every leader that needs a test run (no cached verdict) becomes a job now.
+  const prefetched = new Map<string, { report: ValidationReport; log: string }>();
+  let remote: QueuedValidations | null = null;
+  if (options.queue) {
+    const runId = validateRunId(out);
+    const units: ValidateJobData[] = [];
+    for (const item of leaders) {
+      const key = keys.get(item.id) ?? null;
+      if (key === null) continue;
+      const hit = cache ? await cache.get(key) : null;
+      if (hit) prefetched.set(key, hit);
+      else
+        units.push({
+          runId,
+          task: tasks.get(item.taskId)!,
+          itemId: item.id,
+          patch: item.patch!,
+          timeoutMs,
+          parser,
+          testCommand: options.testCommand,
+          limits: options.limits,
+        });
+    }
+    remote = new QueuedValidations(options.queue, runId, units);
+    remote.start();
+  }
+
   // Interrupted (Ctrl-C, kill): remove the workspaces (a repository base can be large) and die
   // of the same signal; results.jsonl already holds every verdict reached, for the rerun.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -264,7 +309,8 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   process.once("SIGTERM", onSignal);
   progress.tick(true);
   try {
-    await runPool(todo, workers, async (item) => {
+    // (with a queue every item waits at once: the workers, not this process, bound the work)
+    await runPool(todo, remote ? Math.max(1, todo.length) : workers, async (item) => {
       const task = tasks.get(item.taskId)!;
       const key = keys.get(item.id) ?? null;
       let verdict: { report: ValidationReport; log: string };
@@ -281,11 +327,13 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       const record: ResultRecord = { id: item.id, task_id: item.taskId, key, report };
       await appender.append(record);
       results.set(item.id, record);
+      remote?.stored(item.id);
       count(report);
       progress.tick();
     });
   } finally {
     progress.finish();
+    await remote?.close();
     await bases.close();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
