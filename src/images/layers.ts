@@ -163,8 +163,11 @@ export class LayerBuilder {
       `${source.interpreter} -m venv /opt/miniconda3/envs/${ENV_NAME}`,
       "source /opt/miniconda3/bin/activate",
       `conda activate ${ENV_NAME}`,
-      // the venv's bundled pip can be years old (3.6, 3.7); pip picks the newest that supports it
-      "python -m pip install --upgrade pip setuptools wheel",
+      // the venv's bundled pip can be years old (3.6, 3.7); pip picks the newest that supports it.
+      // setuptools stays below 81, the release that dropped pkg_resources: the harness's conda
+      // environments have it, and test suites of the instances' era import it
+      "python -m pip install --upgrade pip",
+      "python -m pip install 'setuptools<81' wheel",
     ];
     const packages = spec.packages ?? "";
     if (packages === "environment.yml") {

@@ -227,7 +227,7 @@ export async function validateInContainer(
   patch: string,
   base: TaskBase,
   options: HarnessEvalOptions,
-): Promise<{ report: HarnessValidationReport; log: string }> {
+): Promise<{ report: HarnessValidationReport; log: string; harnessLog: string | null }> {
   const report: HarnessValidationReport = {
     ...reportWithoutRun(patch),
     patch_exists: true,
@@ -239,6 +239,7 @@ export async function validateInContainer(
   const log: string[] = [`instance: ${task.instance_id}`, "graded by: swebench harness"];
   let held: WarmEntry | null = null;
   let keep = false;
+  let gradedLog: string | null = null;
   try {
     const acquired = await options.containers.acquire(task, base);
     held = acquired.entry;
@@ -277,8 +278,9 @@ export async function validateInContainer(
       log.push(clipMiddle(result.output.trimEnd(), MAX_LOG_CHARS));
     }
     if (report.error === null) {
+      gradedLog = harnessLog.join("\n");
       const graded = await options.harness.grade([
-        { instance: task as unknown as SwebenchInstance, log: harnessLog.join("\n"), model_patch: patch },
+        { instance: task as unknown as SwebenchInstance, log: gradedLog, model_patch: patch },
       ]);
       const answer = graded.answers[0];
       if (!answer?.ok)
@@ -304,5 +306,5 @@ export async function validateInContainer(
       if (why && why !== "not reused") log.push(`== container discarded: ${why}`);
     }
   }
-  return { report, log: log.join("\n") };
+  return { report, log: log.join("\n"), harnessLog: gradedLog };
 }
