@@ -145,6 +145,10 @@ export async function cloneWorkspace(
 /**
  * The workspace's changes against the base as a unified diff (`git add -A; git diff --cached
  * BASE`), binary files left out, as OpenHands does. "" when nothing changed.
+ *
+ * Host git: only for a folder whose contents the caller trusts (its own test fixtures). A
+ * workspace a model or a patch touched gets `computePatch(env)` (src/runtime/workspace-ops.ts),
+ * which runs inside the environment with hardened git.
  */
 export async function diffAgainstBase(dir: string, baseCommit: string): Promise<string> {
   await git(dir, ["add", "-A"]);
