@@ -22,6 +22,15 @@ export {
   loadBuiltinTasks,
 } from "./builtin/load.js";
 export * from "./charts/index.js";
+export {
+  type CollectEpisodeSettings,
+  type CollectJobContext,
+  type CollectJobData,
+  type CollectJobResult,
+  failedJobTrajectory,
+  type PortableProviderOptions,
+  runCollectJob,
+} from "./collect/job.js";
 export { episodeSeed, type RunManifest } from "./collect/manifest.js";
 export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
 export { type CollectOptions, type CollectSummary, collect } from "./collect/run.js";
@@ -88,6 +97,30 @@ export {
   type Sampling,
   type TokenUsage,
 } from "./providers/types.js";
+export {
+  checkQueueName,
+  connectionOptions,
+  DEFAULT_QUEUE_NAME,
+  type JobKind,
+  jobIdOf,
+  parseQueueUrl,
+  type QueueAddress,
+} from "./queue/connection.js";
+export {
+  type CoordinatorOptions,
+  JobCoordinator,
+  type JobOutcome,
+  type QueueRunOptions,
+  type QueueStatus,
+  type QueueUnit,
+  type WorkerResult,
+} from "./queue/coordinator.js";
+export {
+  type QueueWorker,
+  type QueueWorkerOptions,
+  startQueueWorker,
+  type WorkerStats,
+} from "./queue/worker.js";
 export * from "./render/index.js";
 export {
   DockerEnvironment,
@@ -181,6 +214,8 @@ export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export * from "./tree/index.js";
 export * from "./validate/index.js";
+export { runValidateJob, type ValidateJobData, type ValidateJobResult } from "./validate/job.js";
+export { QueuedValidations, validateRunId } from "./validate/queued.js";
 
 import "./sim/register.js";
 

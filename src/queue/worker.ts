@@ -74,6 +74,9 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
+/** How long a prepared base outlives its last job on a worker, waiting for the next of its task. */
+const BASE_LINGER_MS = 5000;
+
 /** Start a worker; it runs until `close()`. */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const address = parseQueueUrl(options.url);
@@ -130,6 +133,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return run;
   };
   const running = new Map<string, AbortController>();
+  const lingering = new Set<NodeJS.Timeout>();
 
   async function processJob(
     job: Job,
@@ -178,7 +182,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           throw new UnrecoverableError(`unknown job kind "${job.name}"`);
         }
       } finally {
-        await pool.release(data.task.instance_id);
+        // a task's jobs are enqueued side by side: keep its base a moment for the next one
+        // rather than prepare it again (pool.close() at the end takes what is left)
+        const timer = setTimeout(() => {
+          lingering.delete(timer);
+          void pool.release(data.task.instance_id);
+        }, BASE_LINGER_MS);
+        timer.unref();
+        lingering.add(timer);
       }
       if (stop.signal.aborted) {
         // drained before it finished: back to the queue, without using up an attempt
@@ -239,6 +250,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           await worker.close();
         } finally {
           clearTimeout(timer);
+          for (const t of lingering) clearTimeout(t);
           for (const provider of providers.values()) await provider.then((p) => p.close?.()).catch(() => {});
           for (const { runtime, pool } of runs.values()) {
             await pool.close();
