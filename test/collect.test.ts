@@ -366,7 +366,15 @@ describe("collect on repository tasks", () => {
     expect(all[0]?.patch).toContain("-VERSION = 1\n+VERSION = 3");
     expect(all[0]?.metadata.episode).toMatchObject({ base_commit: base });
     await expect(
-      collect({ tasksFile: file, model: provider, samples: 1, runDir: tempDir(), progress: null }),
+      // --runtime local: without it a repository task with no clone goes to docker when a daemon answers
+      collect({
+        tasksFile: file,
+        model: provider,
+        samples: 1,
+        runDir: tempDir(),
+        progress: null,
+        runtime: "local",
+      }),
     ).rejects.toThrow(/no local clone.*--repos/);
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collect } from "../src/collect/run.js";
 import { InputError } from "../src/errors.js";
 import {
   DockerRuntime,
@@ -14,6 +15,8 @@ import {
 import { chooseRuntime, parseRuntimeName } from "../src/runtime/select.js";
 import type { Environment } from "../src/runtime/types.js";
 import { TaskSchema } from "../src/schema/task.js";
+import { readTrajectories } from "../src/trajectories/read.js";
+import { callMessage, startScriptedServer, toolCall } from "./doubles/scripted-openai-server.js";
 import { docker, dockerSkipReason, repoImage } from "./helpers/docker.js";
 import { CLI, REPO_ROOT, tempDir } from "./helpers/paths.js";
 
@@ -376,6 +379,66 @@ describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
     const report = JSON.parse(readFileSync(join(dir, "out", "report.json"), "utf8"));
     expect(report["demo__hello-1"].resolved).toBe(true);
     expect(report["demo__slow-1"].resolved).toBe(true);
+  }, 240_000);
+
+  it("a collect episode with the scripted model runs in the container (docker chosen by default) and its patch validates", async () => {
+    const seen: string[] = [];
+    const server = await startScriptedServer((body) => {
+      const messages = body.messages as { role: string; content: string }[];
+      const tool = messages.filter((m) => m.role === "tool").map((m) => String(m.content));
+      seen.push(...tool.slice(seen.length));
+      const step = tool.length;
+      if (step === 0)
+        return { message: callMessage(toolCall("execute_bash", { command: "pwd; ls; ls /sys/class/net" })) };
+      if (step === 1)
+        return {
+          message: callMessage(
+            toolCall("str_replace_editor", {
+              command: "str_replace",
+              path: "/testbed/hello.py",
+              old_str: "print('hi')",
+              new_str: "def greet():\n    return 'hi'",
+            }),
+          ),
+        };
+      return { message: callMessage(toolCall("finish", { message: "done" })) };
+    });
+    try {
+      const dir = tempDir("sealign-docker-collect-");
+      const tasksFile = join(dir, "tasks.json");
+      writeFileSync(tasksFile, JSON.stringify([{ ...helloTask(image), FAIL_TO_PASS: ["test_hello.py"] }]));
+      const summary = await collect({
+        tasksFile,
+        model: "openai:scripted",
+        providerOptions: { baseUrl: server.baseUrl },
+        samples: 1,
+        runDir: join(dir, "run"),
+        validate: { timeoutMs: 60_000 },
+        progress: null,
+      });
+      expect(summary.ran).toBe(1);
+      const trajectories = [];
+      for await (const t of readTrajectories(join(dir, "run", "trajectories.jsonl"))) trajectories.push(t);
+      const [t] = trajectories;
+      expect(seen[0]).toContain("/testbed");
+      expect(seen[0]).toContain("hello.py");
+      expect(seen[0]).not.toMatch(/eth0/);
+      expect(t?.patch).toContain("+def greet():");
+      expect(t?.outcome.resolved).toBe(true);
+      const manifest = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
+      expect(manifest.config.runtime).toBe("docker");
+      // every container of the run is gone
+      const left = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+      expect(
+        left.filter(
+          (c) =>
+            c.Labels[OWNER_LABEL]?.includes(`/${process.pid}/`) &&
+            c.Labels[OWNER_LABEL]?.endsWith(manifest.run_id),
+        ),
+      ).toEqual([]);
+    } finally {
+      await server.close();
+    }
   }, 240_000);
 
   /** A child process that opens a container, prints its id, then waits to be killed. */

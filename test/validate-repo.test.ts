@@ -125,7 +125,8 @@ describe("validate a SWE-bench-style repository task", { timeout: 240_000 }, () 
     writeFileSync(input, `${rows.map((r) => prediction(r.instance_id, r.patch, "gold")).join("\n")}\n`);
     const result = spawnSync(
       process.execPath,
-      [CLI, "validate", input, "--tasks", tasks, "-o", join(dir, "out")],
+      // --runtime local: without it, these go to docker when a daemon answers (test/runtime-docker.test.ts)
+      [CLI, "validate", input, "--tasks", tasks, "-o", join(dir, "out"), "--runtime", "local"],
       { encoding: "utf8" },
     );
     expect(result.status).toBe(2);

@@ -9,7 +9,9 @@ import type { PromptOverrides } from "../prompts/templates.js";
 import { loadPromptTemplates } from "../prompts/templates.js";
 import { createProvider, type ProviderOptions } from "../providers/registry.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
+import { DockerRuntime } from "../runtime/docker.js";
 import { LocalRuntime } from "../runtime/local.js";
+import { chooseRuntime, type RuntimeName } from "../runtime/select.js";
 import type { TaskBase } from "../runtime/types.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
@@ -53,6 +55,10 @@ export interface CollectOptions {
   limit?: number;
   /** Folder of local clones for repository tasks: DIR/owner/name, DIR/owner__name or DIR/name. */
   reposDir?: string;
+  /** Where episodes run (default: local when every task has a local environment, else docker). */
+  runtime?: RuntimeName;
+  /** The docker runtime's image namespace (default swebench; SWE-Gym: xingyaoww). */
+  imageNamespace?: string;
   prompts?: PromptOverrides;
   episode?: Omit<
     EpisodeOptions,
@@ -108,7 +114,17 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     throw new InputError("no tasks to run (check --instance / --limit)", { file: options.tasksFile });
   // a repository task needs a local clone: say so before anything runs, not when its turn comes
   // (with a queue, the workers check their own clones: a job that cannot find one fails there)
-  const missing = options.queue ? [] : tasks.filter((t) => !isInlineTask(t) && !cloneOf(t, options));
+  // (a repository task without a clone runs in its instance image when docker is chosen)
+  const runtimeName = options.queue
+    ? "local"
+    : await chooseRuntime(tasks, {
+        requested: options.runtime,
+        hasLocalRepository: (t) => cloneOf(t, options) !== undefined,
+      });
+  const missing =
+    options.queue || runtimeName === "docker"
+      ? []
+      : tasks.filter((t) => !isInlineTask(t) && !cloneOf(t, options));
   if (missing.length) {
     throw new InputError(
       `${missing.length} task(s) carry no inline files and have no local clone (e.g. ${missing[0]?.instance_id} of ${missing[0]?.repo || "?"}); give --repos DIR (clones as DIR/owner/name, DIR/owner__name or DIR/name) or --repo-path CLONE`,
@@ -154,6 +170,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         : {}),
       instance_ids: options.instanceIds ?? null,
       repos_dir: options.reposDir ?? null,
+      runtime: runtimeName,
+      ...(runtimeName === "docker" ? { image_namespace: options.imageNamespace ?? "swebench" } : {}),
       validate: options.validate ?? null,
       limit: options.limit ?? null,
       prompts: templates.sources,
@@ -212,13 +230,26 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
   // one runtime for the run: it prepares each task's base and opens every episode's environment
-  const runtime = new LocalRuntime({
-    root: workRoot,
-    repoPathOf: (task) => cloneOf(task, options),
-    limits: options.episode?.limits,
-    maxProcesses: options.episode?.maxProcesses,
-    unsafeNoSandbox: options.episode?.unsafeNoSandbox,
-  });
+  const runtime =
+    runtimeName === "docker"
+      ? new DockerRuntime({
+          imageNamespace: options.imageNamespace,
+          runId: manifest.run_id,
+          limits: {
+            ...(options.episode?.limits?.memoryMiB ? { memoryMiB: options.episode.limits.memoryMiB } : {}),
+            ...(options.episode?.maxProcesses ? { pidsLimit: options.episode.maxProcesses } : {}),
+          },
+          buildHint: (task) =>
+            `sealign images build --tasks ${options.tasksFile} --repos <dir of local clones> --instance ${task.instance_id}`,
+        })
+      : new LocalRuntime({
+          root: workRoot,
+          repoPathOf: (task) => cloneOf(task, options),
+          limits: options.episode?.limits,
+          maxProcesses: options.episode?.maxProcesses,
+          unsafeNoSandbox: options.episode?.unsafeNoSandbox,
+        });
+  if (runtime instanceof DockerRuntime) await runtime.ping(); // no daemon: exit 2 before any episode
   await runtime.sweep();
 
   // one base workspace per task, shared by its samples, removed after its last one

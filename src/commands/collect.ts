@@ -4,6 +4,7 @@ import { collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
+import { parseRuntimeName } from "../runtime/select.js";
 
 interface CollectCommandOptions {
   tasks: string;
@@ -39,6 +40,8 @@ interface CollectCommandOptions {
   limit?: string;
   repoPath?: string;
   repos?: string;
+  runtime?: string;
+  imageNamespace: string;
   unsafeNoSandbox?: boolean;
   quiet?: boolean;
   validate?: boolean;
@@ -150,6 +153,15 @@ export function registerCollect(program: Command): void {
       "local clones of the tasks' repositories: DIR/owner/name, DIR/owner__name or DIR/name",
     )
     .option("--repo-path <dir>", "one local clone used for every task without inline files")
+    .option(
+      "--runtime <name>",
+      "where episodes run: local (bubblewrap over local clones) or docker (each task's instance image); default: local when every task has a local environment, else docker when a daemon answers",
+    )
+    .option(
+      "--image-namespace <ns>",
+      "docker: instance images as <ns>/sweb.eval.x86_64.<id>:latest (SWE-Gym: xingyaoww)",
+      "swebench",
+    )
     .option("--validate", "run each episode's patch against the task's tests right away (resolved-so-far)")
     .option("--test-timeout <s>", "time limit of a task's tests with --validate (seconds)", "300")
     .option("--test-command <cmd>", "test command for tasks that carry none (with --validate)")
@@ -221,6 +233,8 @@ export function registerCollect(program: Command): void {
         instanceIds: options.instance,
         limit: number(options.limit, "--limit", { integer: true, min: 1 }),
         reposDir: options.repos,
+        runtime: parseRuntimeName(options.runtime),
+        imageNamespace: options.imageNamespace,
         prompts: {
           system: options.systemPrompt,
           task: options.taskPrompt,

@@ -250,6 +250,8 @@ export class DockerRuntime implements Runtime {
   private readonly buildHint: (task: Task, image: string) => string;
   private readonly owner: string;
   private swept: Promise<void> | null = null;
+  /** Environments opened and not yet closed. */
+  private readonly open_ = new Set<DockerEnvironment>();
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.docker = options.docker ?? new Docker();
@@ -384,7 +386,15 @@ export class DockerRuntime implements Runtime {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
-    return new DockerEnvironment(container, baseCommit, this.apiTimeoutMs);
+    const env = new DockerEnvironment(container, baseCommit, this.apiTimeoutMs, () => this.open_.delete(env));
+    this.open_.add(env);
+    return env;
+  }
+
+  /** Remove every container this runtime opened that is still open. */
+  async close(): Promise<void> {
+    const mine = [...this.open_].map((env) => env.close().catch(() => undefined));
+    await Promise.all(mine);
   }
 
   async release(_base: TaskBase): Promise<void> {
@@ -454,6 +464,7 @@ export class DockerEnvironment implements Environment {
     private readonly container: Docker.Container,
     baseCommit: string,
     private readonly apiTimeoutMs: number,
+    private readonly onClose: () => void = () => {},
   ) {
     this.baseCommit = baseCommit;
     this.containerId = container.id;
@@ -651,6 +662,7 @@ export class DockerEnvironment implements Environment {
       if (code !== 404 && code !== 409) throw error;
     } finally {
       openContainers.delete(this.containerId);
+      this.onClose();
     }
   }
 }
