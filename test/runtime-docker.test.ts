@@ -84,6 +84,25 @@ const helloTask = (image: string, id = "demo__hello-1") => ({
 });
 
 describe("a daemon that is down", () => {
+  it("a daemon that accepts but never answers is an error after the deadline, not a hang", async () => {
+    const { createServer } = await import("node:net");
+    const socketPath = join(tempDir("sealign-hung-daemon-"), "docker.sock");
+    const server = createServer(() => {
+      // accept, read, never answer
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    try {
+      const runtime = new DockerRuntime({ docker: new Docker({ socketPath }), apiTimeoutMs: 1000 });
+      const started = Date.now();
+      const error = await runtime.prepare(task({ image: "x/y:1" })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DockerUnavailableError);
+      expect((error as Error).message).toMatch(/got no answer in 1 s/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      server.close();
+    }
+  });
+
   it("validate --runtime docker exits 2 with a message naming both ways", () => {
     const dir = tempDir("sealign-docker-down-");
     writeFileSync(join(dir, "tasks.json"), JSON.stringify([helloTask("x/y:1")]));
@@ -186,6 +205,21 @@ describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     const left = await env.exec("cat /proc/[0-9]*/comm | grep -c hangme || true", { timeoutMs: 10_000 });
     expect(left.stdout.trim()).toBe("0");
+  });
+
+  it("nothing of the host is reachable: host files stay invisible, a planted symlink resolves inside", async () => {
+    const secretDir = tempDir("sealign-host-secret-");
+    writeFileSync(join(secretDir, "secret.txt"), "HOST SECRET\n");
+    const env = await open();
+    const r = await env.exec(
+      `cat ${secretDir}/secret.txt 2>&1; ln -sf ${secretDir}/secret.txt /testbed/link; cat /testbed/link 2>&1; ln -sf /etc/hostname /testbed/h; cat /testbed/h`,
+      { timeoutMs: 20_000 },
+    );
+    expect(r.output).not.toContain("HOST SECRET");
+    expect(r.output).toContain("No such file");
+    // /etc/hostname through the symlink is the container's (its id), not the host's
+    const id = (env as unknown as { containerId: string }).containerId;
+    expect(r.stdout.trim().split("\n").at(-1)).toBe(id.slice(0, 12));
   });
 
   it("no network inside (--network none)", async () => {

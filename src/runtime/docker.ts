@@ -437,13 +437,14 @@ export class DockerRuntime implements Runtime {
 /** Why a container is gone, when it is: OOM, exit, or removal. */
 async function containerGoneReason(container: Docker.Container): Promise<string | null> {
   try {
-    const info = await container.inspect();
+    const info = await deadline(container.inspect(), 30_000, "container inspect");
     if (info.State.Running) return null;
     if (info.State.OOMKilled) return "the container was killed for running out of memory (OOM)";
     return `the container stopped (exit ${info.State.ExitCode}${info.State.Error ? `: ${info.State.Error}` : ""})`;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return "the container was removed";
-    if (isConnectionError(error)) return `the Docker daemon stopped answering (${(error as Error).message})`;
+    if (isConnectionError(error) || error instanceof DockerUnavailableError)
+      return `the Docker daemon stopped answering (${(error as Error).message})`;
     return null;
   }
 }
@@ -508,7 +509,7 @@ export class DockerEnvironment implements Environment {
   /** The exit code of a finished exec (waits briefly for the daemon to record it). */
   private async exitCodeOf(exec: Docker.Exec): Promise<number | null> {
     for (let i = 0; i < 50; i++) {
-      const info = await exec.inspect().catch(() => null);
+      const info = await deadline(exec.inspect(), this.apiTimeoutMs, "exec inspect").catch(() => null);
       if (!info) return null;
       if (!info.Running) return info.ExitCode ?? null;
       await new Promise((r) => setTimeout(r, 20));
@@ -581,6 +582,7 @@ export class DockerEnvironment implements Environment {
       stream.on("close", resolve);
       stream.on("error", () => resolve());
     });
+    let backstop: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       void this.rawExec(
@@ -588,9 +590,12 @@ export class DockerEnvironment implements Environment {
         30_000,
         [KILL_TREE],
       ).catch(() => undefined);
+      // a daemon that no longer answers never ends the stream: drop it rather than hang
+      backstop = setTimeout(() => stream.destroy(), this.apiTimeoutMs);
     }, options.timeoutMs);
     await ended;
     clearTimeout(timer);
+    clearTimeout(backstop);
     const exitCode = await this.exitCodeOf(exec);
     let signal: string | null = null;
     if (timedOut) signal = "SIGKILL";
