@@ -195,6 +195,45 @@ describe("collect --queue with sealign workers", () => {
     for (const w of workers.slice(2)) expect(await w.exit).toBe(0);
   }, 240_000);
 
+  it("re-enqueues the jobs a Redis without persistence lost in a restart: every (task, sample) exactly once", async () => {
+    const volatile = await TestRedis.start({ persistent: false });
+    try {
+      const runDir = tempDir("sealign-queue-");
+      const file = join(runDir, "trajectories.jsonl");
+      const workers = [startWorker(volatile.url), startWorker(volatile.url)];
+      const run = start([
+        "collect",
+        "--tasks",
+        tasksFile,
+        "--model",
+        "openai:scripted",
+        "--base-url",
+        server.baseUrl,
+        "--samples",
+        "3",
+        "--queue",
+        volatile.url,
+        "-o",
+        runDir,
+      ]);
+      await waitFor("two results", () => lineCount(file) >= 2);
+      await volatile.restart(); // every job, waiting or running, is gone
+      expect(await run.exit, run.output()).toBe(0);
+      expect(run.output()).toMatch(/job\(s\) were missing from Redis; enqueued again/);
+      const seen = new Map<string, number>();
+      for await (const t of readTrajectories(file)) {
+        const key = `${t.task_id}/${t.provenance.sample_index}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+      expect(seen.size).toBe(6);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      for (const w of workers) w.child.kill("SIGTERM");
+      for (const w of workers) expect(await w.exit).toBe(0);
+    } finally {
+      await volatile.close();
+    }
+  }, 120_000);
+
   it("records a job that fails on every attempt as an error episode, and the other episodes normally", async () => {
     const runDir = tempDir("sealign-queue-");
     // a repository task whose repository no worker has: preparing its base fails every time
