@@ -4,7 +4,9 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { firstIssue } from "../schema/zod-errors.js";
+import { AcceleratePlanSchema } from "./accelerate-config.js";
 import { GGUF_OUT_TYPES } from "./gguf.js";
+import { LoraSchema } from "./lora.js";
 
 /**
  * `sealign train --config train.yaml`: what to train, on what, and where. Paths are relative to
@@ -39,9 +41,12 @@ export const TrainConfigSchema = z
     device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
     /**
      * Scale-out: a config name TRL ships (multi_gpu, zero1, zero2, zero3, fsdp1, fsdp2,
-     * single_gpu) or an accelerate config file. Absent: one process.
+     * single_gpu), an accelerate config file, or a plan ({strategy, num_processes, ...}) from
+     * which sealign writes the accelerate config. Absent: one process.
      */
-    accelerate: z.string().min(1).optional(),
+    accelerate: z.union([z.string().min(1), AcceleratePlanSchema]).optional(),
+    /** LoRA / QLoRA adapters instead of full fine-tuning, for every stage present. */
+    lora: LoraSchema.optional(),
     /** Save a checkpoint every this many steps (resume point after a crash). */
     save_steps: z.number().int().positive().default(50),
     sft: StageSchema.optional(),
@@ -58,6 +63,12 @@ export const TrainConfigSchema = z
   .superRefine((config, ctx) => {
     if (!config.sft && !config.dpo)
       ctx.addIssue({ code: "custom", path: ["sft"], message: "give sft, dpo or both" });
+    if (config.lora?.load_in_4bit && config.device === "cpu")
+      ctx.addIssue({
+        code: "custom",
+        path: ["lora", "load_in_4bit"],
+        message: "QLoRA (4-bit, bitsandbytes) needs a CUDA GPU; use device auto or cuda, or plain LoRA",
+      });
     if (config.sft?.prefix_sharing !== undefined)
       ctx.addIssue({
         code: "custom",
@@ -109,7 +120,7 @@ export function resolveTrainConfig(raw: unknown, configPath: string): TrainConfi
       throw new InputError(`dataset not found: ${dataset}`, { file: configPath, field: `${stage}.dataset` });
     out[stage] = { ...s, dataset };
   }
-  if (config.accelerate && /[/.]/.test(config.accelerate)) {
+  if (typeof config.accelerate === "string" && /[/.]/.test(config.accelerate)) {
     const file = abs(config.accelerate);
     if (!existsSync(file))
       throw new InputError("accelerate config file not found", { file: configPath, field: "accelerate" });

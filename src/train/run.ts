@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
@@ -7,6 +7,7 @@ import { cardPaths } from "../export/run.js";
 import { JsonlAppender } from "../io/append.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { SEALIGN_VERSION } from "../version.js";
+import { accelerateConfigPath, accelerateConfigYaml, shippedConfigName } from "./accelerate-config.js";
 import type { TrainConfig } from "./config.js";
 import { convertToGguf } from "./gguf.js";
 import { type MetricRecord, parseMetricsLine, progressLine } from "./metrics.js";
@@ -46,6 +47,8 @@ export interface TrainResult {
 interface Environment {
   versions: Record<string, string>;
   cuda: boolean;
+  /** DeepSpeed importable (python/requirements-gpu.txt; not in the pinned CPU set). */
+  deepspeed: boolean;
 }
 
 async function probeEnvironment(python: string): Promise<Environment> {
@@ -55,23 +58,13 @@ async function probeEnvironment(python: string): Promise<Environment> {
     python,
     [
       "-c",
-      "import importlib.metadata as m, json, torch; print(json.dumps({'versions': {p: m.version(p) for p in " +
-        "['torch','trl','transformers','accelerate','datasets']}, 'cuda': torch.cuda.is_available()}))",
+      "import importlib.metadata as m, importlib.util as u, json, torch; print(json.dumps({'versions': {p: m.version(p) for p in " +
+        "['torch','trl','transformers','accelerate','datasets','peft']}, 'cuda': torch.cuda.is_available(), " +
+        "'deepspeed': u.find_spec('deepspeed') is not None}))",
     ],
     { onLine: (line, stream) => stream === "stdout" && lines.push(line) },
   );
   return JSON.parse(lines.at(-1) ?? "{}") as Environment;
-}
-
-/** TRL's shipped accelerate configs are referred to by name; anything else is a file. */
-function accelerateConfigPath(name: string): string {
-  if (existsSync(name)) return name;
-  const lib = join(venvDir(), "lib");
-  for (const version of existsSync(lib) ? readdirSync(lib) : []) {
-    const file = join(lib, version, "site-packages", "trl", "accelerate_configs", `${name}.yaml`);
-    if (existsSync(file)) return file;
-  }
-  throw new Error(`accelerate config "${name}" is neither a file nor one TRL ships`);
 }
 
 /**
@@ -106,6 +99,55 @@ export function maxLengthFromCard(
   return {};
 }
 
+/**
+ * The accelerate config file the stages run under, or null for one process: a name TRL ships, a
+ * file, or one written from train.yaml's plan into `<output_dir>/accelerate.yaml`.
+ */
+async function resolveAccelerate(config: TrainConfig, env: Environment): Promise<string | null> {
+  const plan = config.accelerate;
+  if (plan === undefined) return null;
+  const deepspeed = typeof plan === "string" ? /^zero\d$/.test(plan) : plan.strategy.startsWith("zero");
+  if (deepspeed && !env.deepspeed)
+    throw new Error(
+      `accelerate: DeepSpeed is not installed in ${venvDir()}; on the GPU machine run ` +
+        `${join(venvDir(), "bin", "pip")} install -r ${pythonFile("requirements-gpu.txt")}`,
+    );
+  if (typeof plan === "string") return accelerateConfigPath(plan);
+  const file = join(config.output_dir, "accelerate.yaml");
+  await writeFileAtomic(
+    file,
+    accelerateConfigYaml(plan, accelerateConfigPath(shippedConfigName(plan.strategy))),
+  );
+  return file;
+}
+
+/**
+ * The model a LoRA stage hands on: its adapter merged into its base (python/merge_lora.py),
+ * into `<output_dir>/<stage>-merged/`, once (a marker file in it says it is complete). Without
+ * LoRA, or with `lora.merge: false`, the stage folder itself.
+ */
+async function mergedModel(
+  config: TrainConfig,
+  stage: Stage,
+  stageDir: string,
+  python: string,
+  say: (line: string) => void,
+): Promise<string> {
+  if (!config.lora?.merge) return stageDir;
+  const merged = join(config.output_dir, `${stage}-merged`);
+  if (existsSync(join(merged, "sealign-merged.json"))) return merged;
+  say(`${stage}: merging the LoRA adapter into its base -> ${merged}`);
+  await runChecked(
+    `merging the ${stage} LoRA adapter`,
+    python,
+    [pythonFile("merge_lora.py"), stageDir, merged],
+    {
+      env: { ...process.env, ...(existsSync(config.model) ? { HF_HUB_OFFLINE: "1" } : {}) },
+    },
+  );
+  return merged;
+}
+
 function readMetrics(path: string): MetricRecord[] {
   if (!existsSync(path)) return [];
   const out: MetricRecord[] = [];
@@ -137,6 +179,7 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
   };
   await writeFileAtomic(join(out, "run.json"), `${JSON.stringify(provenance, null, 2)}\n`);
   const { appender: metrics } = await JsonlAppender.open(join(out, "metrics.jsonl"));
+  const accelerateFile = await resolveAccelerate(config, env);
 
   const stages = (["sft", "dpo"] as const).filter((s) => config[s] !== undefined);
   let model = config.model;
@@ -148,7 +191,7 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
     if (existsSync(doneMarker)) {
       say(`${stage}: already done (${doneMarker}), skipped`);
       skipped.push(stage);
-      model = stageDir;
+      model = await mergedModel(config, stage, stageDir, python, say);
       continue;
     }
     const resumeFrom = latestCheckpoint(stageDir);
@@ -178,14 +221,8 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
       yamlPath,
       ...(prefix?.enabled ? ["--prefix-sharing"] : []),
     ];
-    const argv = config.accelerate
-      ? [
-          "-m",
-          "accelerate.commands.launch",
-          "--config_file",
-          accelerateConfigPath(config.accelerate),
-          ...script,
-        ]
+    const argv = accelerateFile
+      ? ["-m", "accelerate.commands.launch", "--config_file", accelerateFile, ...script]
       : script;
     say(`${stage}: training (${useCpu ? "cpu" : "cuda"}; log ${join(out, "logs", `${stage}.log`)})`);
     const pending: Promise<void>[] = [];
@@ -224,7 +261,7 @@ export async function runTraining(config: TrainConfig, options: TrainOptions = {
       doneMarker,
       `${JSON.stringify({ finished_at: new Date().toISOString(), resumed_from: resumeFrom })}\n`,
     );
-    model = stageDir;
+    model = await mergedModel(config, stage, stageDir, python, say);
   }
 
   const records = readMetrics(join(out, "metrics.jsonl"));

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { TrainConfig } from "./config.js";
+import { loraTrlFields } from "./lora.js";
 
 /**
  * The YAML TRL's `sft` / `dpo` scripts read: the stage's trainer config plus the model and the
@@ -41,6 +42,7 @@ export function trlStageConfig(
     ...(stage === "sft" ? { assistant_only_loss: true } : {}),
     // fp32 on CPU: TRL defaults to bf16, which a CPU run refuses.
     ...(options.useCpu ? { use_cpu: true, bf16: false } : {}),
+    ...(config.lora ? loraTrlFields(config.lora) : {}),
   };
   return {
     ...defaults,
