@@ -17,12 +17,13 @@
 import type { Environment, Runtime, TaskBase } from "../runtime/types.js";
 import { withHardenedGit } from "../runtime/workspace-ops.js";
 import type { Task } from "../schema/task.js";
-import type {
-  HarnessReportEntry,
+import {
+  type EvalScriptSpec,
+  type HarnessReportEntry,
   HarnessServer,
-  HarnessSpec,
-  ResolutionStatus,
-  SwebenchInstance,
+  type HarnessSpec,
+  type ResolutionStatus,
+  type SwebenchInstance,
 } from "../swebench/harness.js";
 import { applyPatch } from "./apply.js";
 import { clipMiddle, MAX_LOG_CHARS, reportWithoutRun, type ValidationReport } from "./validate-one.js";
@@ -214,7 +215,7 @@ export interface HarnessEvalOptions {
   containers: WarmContainers;
   harness: HarnessServer;
   /** The harness's spec of the task (its eval script). */
-  spec: HarnessSpec;
+  spec: Pick<HarnessSpec, "eval_script">;
 }
 
 /**
@@ -307,4 +308,77 @@ export async function validateInContainer(
     }
   }
   return { report, log: log.join("\n"), harnessLog: gradedLog };
+}
+
+/**
+ * The harness route of one validation run: which tasks the swebench package has specs for (they
+ * are graded by it; others keep sealign's parsers), their eval scripts, the helper and the warm
+ * containers. `done(taskId)` closes a task's idle container once its last validation is over.
+ */
+export class HarnessRoute {
+  private readonly pending = new Map<string, number>();
+
+  private constructor(
+    readonly server: HarnessServer,
+    readonly containers: WarmContainers,
+    readonly specs: Map<string, EvalScriptSpec>,
+    readonly swebenchVersion: string,
+  ) {}
+
+  /** Ask the harness for every task's eval script; tasks it has no specs for are left out. */
+  static async open(
+    tasks: Task[],
+    runtime: Runtime,
+    options: { reuse?: boolean } = {},
+  ): Promise<HarnessRoute> {
+    const server = new HarnessServer();
+    const candidates = tasks.filter((t) => t.repo && t.base_commit && t.test_patch);
+    try {
+      const batch = await server.spec(
+        candidates.map((t) => ({ instance: t as unknown as SwebenchInstance, eval_only: true })),
+      );
+      const specs = new Map<string, EvalScriptSpec>();
+      batch.answers.forEach((answer, i) => {
+        if (answer.ok) specs.set((candidates[i] as Task).instance_id, answer.value as EvalScriptSpec);
+      });
+      return new HarnessRoute(
+        server,
+        new WarmContainers(runtime, options.reuse ?? true),
+        specs,
+        batch.swebenchVersion,
+      );
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+
+  /** `swebench <version>`, for cache keys and provenance. */
+  get grader(): string {
+    return `swebench ${this.swebenchVersion}`;
+  }
+
+  expect(taskId: string): void {
+    this.pending.set(taskId, (this.pending.get(taskId) ?? 0) + 1);
+  }
+
+  async done(taskId: string): Promise<void> {
+    const left = (this.pending.get(taskId) ?? 1) - 1;
+    this.pending.set(taskId, left);
+    if (left <= 0) await this.containers.drop(taskId);
+  }
+
+  validate(task: Task, patch: string, base: TaskBase, timeoutMs: number) {
+    return validateInContainer(task, patch, base, {
+      timeoutMs,
+      containers: this.containers,
+      harness: this.server,
+      spec: this.specs.get(task.instance_id) as EvalScriptSpec,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.containers.close();
+    await this.server.close();
+  }
 }
