@@ -7,7 +7,7 @@
 //      concurrency, which shows where the machine's cores, not the queue, are the ceiling.
 // Figures: medians over repeats; written to bench/results/queue.json.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
@@ -56,7 +56,11 @@ function startZeroLatencyServer() {
           {
             index: 0,
             finish_reason: "tool_calls",
-            message: { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: call }] },
+            message: {
+              role: "assistant",
+              content: null,
+              tool_calls: [{ id: "c", type: "function", function: call }],
+            },
           },
         ],
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
@@ -64,22 +68,32 @@ function startZeroLatencyServer() {
     );
   });
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: `http://127.0.0.1:${server.address().port}/v1` })),
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ server, baseUrl: `http://127.0.0.1:${server.address().port}/v1` }),
+    ),
   );
 }
 
 async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sealign-bench-redis-"));
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    {
+      stdio: "ignore",
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Queue("probe", { connection: { host: "127.0.0.1", port, maxRetriesPerRequest: null } });
   probe.on("error", () => {});
   await probe.getJobCounts("wait");
   await probe.close();
-  return { url, port, stop: () => (child.kill("SIGKILL"), rmSync(dir, { recursive: true, force: true })) };
+  const stop = () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, port, stop };
 }
 
 /** N worker processes of concurrency 1 each, resolved once every one is waiting for jobs. */
@@ -101,9 +115,9 @@ async function startWorkers(url, n, queueName) {
   }
   return {
     stop: async () => {
-      await Promise.all(
-        workers.map((w) => new Promise((r) => (w.once("exit", r), w.kill("SIGTERM")))),
-      );
+      const exited = workers.map((w) => new Promise((r) => w.once("exit", r)));
+      for (const w of workers) w.kill("SIGTERM");
+      await Promise.all(exited);
     },
   };
 }
@@ -132,7 +146,10 @@ async function timedCollect(samples, options) {
 const { server, baseUrl } = await startZeroLatencyServer();
 const redis = await startRedis();
 const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
-const results = { machine: { cores: availableParallelism(), node: process.version }, date: new Date().toISOString() };
+const results = {
+  machine: { cores: availableParallelism(), node: process.version },
+  date: new Date().toISOString(),
+};
 let qn = 0;
 const nextQueue = () => `bench-${process.pid}-${qn++}`;
 
@@ -148,7 +165,8 @@ try {
       const t = process.hrtime.bigint();
       const job = await queue.add("noop", { i }, { removeOnComplete: true });
       await new Promise((resolve) => {
-        const check = async () => ((await queue.getJobState(job.id)) === "unknown" ? resolve() : setImmediate(check));
+        const check = async () =>
+          (await queue.getJobState(job.id)) === "unknown" ? resolve() : setImmediate(check);
         check();
       });
       trips.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -157,7 +175,9 @@ try {
     let done = 0;
     const all = new Promise((resolve) => worker.on("completed", () => ++done === n && resolve()));
     const t = process.hrtime.bigint();
-    await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: "noop", data: { i }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: n }, (_, i) => ({ name: "noop", data: { i }, opts: { removeOnComplete: true } })),
+    );
     await all;
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     results.noop = { round_trip_ms_median: round(median(trips.slice(20))), jobs_per_s: round(n / s, 0) };
