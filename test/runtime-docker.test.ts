@@ -475,6 +475,49 @@ describe.skipIf(skip !== null)("docker runtime (real dockerd)", () => {
     }
   }, 240_000);
 
+  it("collect --runtime docker stopped with SIGINT closes its containers itself (exit 130)", async () => {
+    const server = await startScriptedServer(() => ({
+      message: callMessage(toolCall("execute_bash", { command: "sleep 100", timeout: 200 })),
+    }));
+    try {
+      const dir = tempDir("sealign-docker-collect-stop-");
+      writeFileSync(join(dir, "tasks.json"), JSON.stringify([helloTask(image)]));
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          "collect",
+          "--tasks",
+          join(dir, "tasks.json"),
+          "--model",
+          "openai:scripted",
+          "--base-url",
+          server.baseUrl,
+          "-o",
+          join(dir, "run"),
+          "--runtime",
+          "docker",
+          "--quiet",
+        ],
+        { stdio: "ignore", env: { ...process.env, OPENAI_API_KEY: "test" } },
+      );
+      const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      const mine = () =>
+        docker
+          .listContainers({ all: true, filters: { label: [OWNER_LABEL] } })
+          .then((list) => list.filter((c) => c.Labels[OWNER_LABEL]?.includes(`/${child.pid}/`)));
+      for (let i = 0; i < 300 && (await mine()).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 200));
+      expect((await mine()).length).toBe(1);
+      await new Promise((r) => setTimeout(r, 1000)); // the command is running in it
+      child.kill("SIGINT");
+      expect(await exit).toBe(130);
+      expect(await mine()).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
   /** A child process that opens a container, prints its id, then waits to be killed. */
   const owner = () => {
     const script = `

@@ -216,6 +216,9 @@ function installSignalHandlers(): void {
   signalHandlersInstalled = true;
   let removing: Promise<void> | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
+    // the command stops gracefully on its own (collect): it closes its environments itself, and
+    // if it dies of the signal instead, that reaches this handler again as the only listener
+    if (process.listenerCount(signal) > 1) return;
     removing ??= (async () => {
       const all = [...openContainers.values()];
       openContainers.clear();
@@ -226,13 +229,11 @@ function installSignalHandlers(): void {
     })();
     void removing.then(() => {
       removing = null;
-      // the only listener left is this one: the signal's default action (death) is wanted
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener("SIGINT", onSignal);
-        process.removeListener("SIGTERM", onSignal);
-        signalHandlersInstalled = false;
-        process.kill(process.pid, signal);
-      }
+      // no other listener: the signal's default action (death) is what the process wanted
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      signalHandlersInstalled = false;
+      process.kill(process.pid, signal);
     });
   };
   process.on("SIGINT", onSignal);
