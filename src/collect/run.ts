@@ -240,7 +240,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
             ...(options.episode?.maxProcesses ? { pidsLimit: options.episode.maxProcesses } : {}),
           },
           buildHint: (task) =>
-            `sealign images build --tasks ${options.tasksFile} --repos <dir of local clones> --instance ${task.instance_id}`,
+            `sealign images build --tasks ${options.tasksFile} --repos <dir of local clones> --instance ${task.instance_id}${options.imageNamespace && options.imageNamespace !== "swebench" ? ` --namespace ${options.imageNamespace}` : ""}`,
         })
       : new LocalRuntime({
           root: workRoot,

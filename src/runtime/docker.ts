@@ -268,7 +268,7 @@ export class DockerRuntime implements Runtime {
     this.buildHint =
       options.buildHint ??
       ((task) =>
-        `sealign images build --tasks <tasks file> --repos <repos dir> --instance ${task.instance_id}`);
+        `sealign images build --tasks <tasks file> --repos <repos dir> --instance ${task.instance_id}${this.namespace === SWEBENCH_NAMESPACE ? "" : ` --namespace ${this.namespace}`}`);
     this.owner = `${hostname()}/${process.pid}/${processStart(process.pid) ?? "0"}/${this.runId}`;
   }
 

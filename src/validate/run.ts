@@ -124,7 +124,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       imageNamespace: options.imageNamespace,
       limits: options.limits?.memoryMiB ? { memoryMiB: options.limits.memoryMiB } : undefined,
       buildHint: (task) =>
-        `sealign images build --tasks ${options.tasks} --repos <dir of local clones> --instance ${task.instance_id}`,
+        `sealign images build --tasks ${options.tasks} --repos <dir of local clones> --instance ${task.instance_id}${options.imageNamespace && options.imageNamespace !== "swebench" ? ` --namespace ${options.imageNamespace}` : ""}`,
     });
     await docker.ping(); // no daemon: exit 2 now, not one error per item
     runtime = docker;
