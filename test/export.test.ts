@@ -159,8 +159,31 @@ describe("sealign export", () => {
       out: join(dir, "oa-dpo.jsonl"),
       kinds: ["critical"],
     });
-    expect(oa.card.counts).toMatchObject({ exported: 3, kind_filtered: 3 });
-    const oaRow = lines(join(dir, "oa-dpo.jsonl"))[0]!;
+    // OpenAI's preference fine-tuning takes text outputs only: the tool-call pairs are refused
+    expect(oa.card.counts).toMatchObject({ exported: 0, kind_filtered: 3, format_skipped: 3 });
+    expect(oa.card.notes.join("\n")).toMatch(/3 pairs not writable in openai format: .*text outputs only/);
+    // a pair whose sides are text is written
+    const textPairs = lines(pairsPath).map((p) => {
+      const pair = p as {
+        chosen: { content: unknown; tool_calls?: unknown }[];
+        rejected: typeof pair.chosen;
+      };
+      for (const side of [pair.chosen, pair.rejected])
+        for (const m of side) {
+          delete m.tool_calls;
+          m.content = "a text answer";
+        }
+      return pair;
+    });
+    const textPath = join(dir, "text-pairs.jsonl");
+    writeFileSync(textPath, textPairs.map((p) => JSON.stringify(p)).join("\n") + "\n");
+    const oaText = await exportDpo([textPath], {
+      format: "openai",
+      out: join(dir, "oa-text.jsonl"),
+      kinds: ["critical"],
+    });
+    expect(oaText.card.counts).toMatchObject({ exported: 3, format_skipped: 0 });
+    const oaRow = lines(join(dir, "oa-text.jsonl"))[0]!;
     expect(Object.keys(oaRow)).toEqual(["input", "preferred_output", "non_preferred_output"]);
   });
 

@@ -121,7 +121,9 @@ export async function exportSft(inputs: string[], options: ExportOptions): Promi
     not_resolved: 0,
     resolved_unknown: 0,
     invalid_skipped: 0,
+    format_skipped: 0,
   };
+  const formatSkips = new Map<string, number>();
   const results: SftResult[] = [];
   const tasks = new Set<string>();
   const writer = new JsonlWriter(options.out);
@@ -142,10 +144,19 @@ export async function exportSft(inputs: string[], options: ExportOptions): Promi
           continue;
         }
         const result = prepareSft(setup.ctx, sftExample(trajectory), options.maxLength);
+        let row: Record<string, unknown>;
+        try {
+          row = sftRow(options.format, result.example);
+        } catch (error) {
+          if (!(error instanceof FormatSkip)) throw error;
+          counts.format_skipped++;
+          formatSkips.set(error.message, (formatSkips.get(error.message) ?? 0) + 1);
+          continue;
+        }
         results.push(result);
         tasks.add(trajectory.task_id);
         thoughtsDropped += droppedThoughts(options.format, result.example.messages);
-        await writer.write(sftRow(options.format, result.example));
+        await writer.write(row);
         counts.exported++;
         if (previews < (options.preview ?? 0)) {
           previews++;
@@ -172,7 +183,14 @@ export async function exportSft(inputs: string[], options: ExportOptions): Promi
   if (skipped.count > 0) notes.push(skipped.summary());
   if (thoughtsDropped > 0)
     notes.push(
-      `${thoughtsDropped} assistant texts beside tool calls left out (LLaMA-Factory function_call turns are JSON only)`,
+      `${thoughtsDropped} assistant texts beside tool calls left out (they hold LLaMA-Factory's <tool_call> markers, which its parser would misread)`,
+    );
+  for (const [why, n] of formatSkips) notes.push(`${n} trajectories not written in this format: ${why}`);
+  if (options.format === "llamafactory" || options.format === "openai")
+    notes.push(
+      options.format === "llamafactory"
+        ? "rows end on the model's last turn (LLaMA-Factory trains the last turn and drops rows with an odd turn count); text beside a call is written before its <tool_call> block, which LLaMA-Factory 0.9.4+ reads"
+        : "rows end on the model's last turn, as OpenAI's fine-tuning examples do",
     );
   if (counts.exported === 0) notes.push("no resolved trajectory: the dataset is empty");
   const card: DatasetCard = {
@@ -305,6 +323,10 @@ export async function exportDpo(inputs: string[], options: ExportOptions): Promi
   if (skipped.count > 0) notes.push(skipped.summary());
   for (const [why, n] of formatSkips)
     notes.push(`${n} pairs not writable in ${options.format} format: ${why}`);
+  if (options.format === "openai")
+    notes.push(
+      "OpenAI preference fine-tuning takes text outputs only: pairs whose chosen or rejected side is a tool call are refused, not converted (a call rewritten as prose would teach the model to write calls as text); use trl or llamafactory for tool-call pairs",
+    );
   if (counts.prefix_mismatch > 0)
     notes.push(
       `${counts.prefix_mismatch} pairs whose prompt tokens are not a prefix of prompt+completion (TRL warns; the template is not prefix-preserving)`,
