@@ -218,6 +218,56 @@ describe.skipIf(skip !== null)("SWE-bench instances in images built without a re
     }
   }, 600_000);
 
+  it("sealign validate --runtime docker grades predictions with the harness: report.json and summary.json with its meanings", async () => {
+    const preds = join(work, "preds.jsonl");
+    const rowsOut = [
+      {
+        instance_id: "pylint-dev__astroid-1268",
+        model_name_or_path: "gold",
+        model_patch: (tasks.get("pylint-dev__astroid-1268") as Task).patch,
+      },
+      {
+        instance_id: "pydicom__pydicom-1194",
+        model_name_or_path: "gold",
+        model_patch: (tasks.get("pydicom__pydicom-1194") as Task).test_patch,
+      },
+      { instance_id: "pytest-dev__pytest-11143", model_name_or_path: "gold", model_patch: "" },
+    ];
+    writeFileSync(preds, `${rowsOut.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const out = join(work, "validate-out");
+    const code = await runCli([
+      "node",
+      "sealign",
+      "validate",
+      preds,
+      "--tasks",
+      tasksFile,
+      "--out",
+      out,
+      "--runtime",
+      "docker",
+      "--no-cache",
+      "-q",
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(report["pylint-dev__astroid-1268"].resolution).toBe("RESOLVED_FULL");
+    expect(report["pylint-dev__astroid-1268"].graded_by).toMatch(/^swebench /);
+    expect(report["pydicom__pydicom-1194"].resolved).toBe(false);
+    expect(report["pytest-dev__pytest-11143"].patch_exists).toBe(false);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    expect(summary.total_instances).toBe(4);
+    expect(summary.submitted_instances).toBeLessThanOrEqual(summary.total_instances);
+    expect(summary.resolved_ids).toEqual(["pylint-dev__astroid-1268"]);
+    expect(summary.empty_patch_ids).toEqual(["pytest-dev__pytest-11143"]);
+    // the harness's meaning: instances of the dataset without a prediction
+    expect(summary.incomplete_ids).toEqual(["pydicom__pydicom-1458"]);
+    expect(summary.sealign.provenance.settings.swebench_grader).toMatch(/^swebench 4\./);
+    // no container of this run is left
+    const left = await docker.listContainers({ all: true, filters: { label: ["sealign.owner"] } });
+    expect(left.filter((c) => c.Labels["sealign.owner"]?.includes(`/${process.pid}/`))).toEqual([]);
+  }, 900_000);
+
   it("an image that is missing and cannot be pulled names the image and the command that builds it", async () => {
     const task = TaskSchema.parse({
       ...(tasks.get("pylint-dev__astroid-1268") as Task),

@@ -62,6 +62,10 @@ export function registerValidate(program: Command): void {
       "where tests run: local (bubblewrap over local clones) or docker (each task's instance image); default: local when every task has a local environment, else docker when a daemon answers",
     )
     .option(
+      "--fresh-containers",
+      "docker: a fresh container per patch, as the SWE-bench harness runs (default: one warm container per instance image, reset and verified clean between patches)",
+    )
+    .option(
       "--image-namespace <ns>",
       "docker: instance images as <ns>/sweb.eval.x86_64.<id>:latest (SWE-Gym: xingyaoww)",
       "swebench",
@@ -97,6 +101,7 @@ export function registerValidate(program: Command): void {
           repos?: string;
           unsafeNoSandbox?: boolean;
           runtime?: string;
+          freshContainers?: boolean;
           imageNamespace: string;
           harness?: string;
           queue?: string;
@@ -125,6 +130,7 @@ export function registerValidate(program: Command): void {
           reposDir: options.repos,
           unsafeNoSandbox: options.unsafeNoSandbox,
           runtime: parseRuntimeName(options.runtime),
+          warmContainers: !options.freshContainers,
           imageNamespace: options.imageNamespace,
           progress: options.quiet ? null : process.stderr,
           ...(options.queue

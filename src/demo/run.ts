@@ -234,7 +234,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       unsafeNoSandbox,
     });
     return {
-      detail: `${summary.resolved_instances} of ${summary.submitted_instances} episodes resolve their task (tests run in the sandbox)`,
+      detail: `${summary.resolved_instances} of ${summary.submitted_ids.length} episodes resolve their task (tests run in the sandbox)`,
       outputs: [scored, join(validated, "report.json")],
     };
   });

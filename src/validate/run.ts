@@ -19,6 +19,7 @@ import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { BasePool, repoPathIn } from "./bases.js";
 import { VerdictCache, verdictKey } from "./cache.js";
+import { HarnessRoute } from "./harness-eval.js";
 import {
   detectInputFormat,
   type InputFormat,
@@ -57,6 +58,11 @@ export interface ValidateRunOptions {
   unsafeNoSandbox?: boolean;
   /** Where the tests run (default: local when every task has a local environment, else docker). */
   runtime?: RuntimeName;
+  /**
+   * Docker: reuse one warm container per instance image across patches, reset and verified clean
+   * between them (default true); false opens a fresh container per patch, as the harness does.
+   */
+  warmContainers?: boolean;
   /** The docker runtime's image namespace (default swebench; SWE-Gym: xingyaoww). */
   imageNamespace?: string;
   /**
@@ -137,6 +143,16 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     });
   }
   const bases = new BasePool(runtime, options.reposDir);
+  // In docker, SWE-bench instances the swebench package has specs for run the harness's own
+  // eval script in their image and are graded by the harness; other tasks keep sealign's parsers.
+  const harness =
+    runtimeName === "docker"
+      ? await HarnessRoute.open(
+          [...new Set(items.map((i) => tasks.get(i.taskId)))].filter((t): t is Task => t !== undefined),
+          runtime,
+          { reuse: options.warmContainers ?? true },
+        )
+      : null;
   // Check everything that would make the run fail half-way before running anything.
   const keys = new Map<string, string | null>();
   for (const item of items) {
@@ -148,6 +164,13 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       });
     if (isEmptyPatch(item.patch)) {
       keys.set(item.id, null);
+      continue;
+    }
+    if (harness?.specs.has(task.instance_id)) {
+      keys.set(
+        item.id,
+        verdictKey(task, item.patch!, { timeoutMs, parser: harness.grader, testCommand: null }),
+      );
       continue;
     }
     testCommandOf(task, options.testCommand);
@@ -226,6 +249,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   /** Test seconds the shared verdicts would have cost again. */
   let dedupedSeconds = 0;
   for (const item of leaders) if (keys.get(item.id) !== null) bases.expect(item.taskId);
+  for (const item of leaders) if (keys.get(item.id) !== null) harness?.expect(item.taskId);
 
   const verdictFor = async (item: ValidationItem, task: Task, key: string) => {
     const running = cache ? inFlight.get(key) : undefined;
@@ -253,6 +277,14 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
           return { report, log: `instance: ${task.instance_id}\n== harness error: ${base.message}` };
         }
         counts.testsRun++;
+        if (harness?.specs.has(task.instance_id)) {
+          const graded = await harness.validate(task, item.patch!, base, timeoutMs);
+          await harness.done(task.instance_id);
+          const fresh = { report: graded.report as ValidationReport, log: graded.log };
+          if (cache && fresh.report.error === null)
+            await cache.put(key, task.instance_id, fresh.report, fresh.log);
+          return fresh;
+        }
         const fresh = await validateOne(task, item.patch!, base, {
           runtime,
           timeoutMs,
@@ -334,6 +366,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   } finally {
     progress.finish();
     await remote?.close();
+    await harness?.close();
     await bases.close();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
@@ -363,6 +396,7 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     items,
     reports,
     totalInstances: tasks.size,
+    taskIds: [...tasks.keys()],
     counts,
     cache: {
       dir: cache?.dir ?? null,
@@ -385,6 +419,16 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
         parser,
         test_command: options.testCommand ?? null,
         sandbox: !options.unsafeNoSandbox,
+        ...(harness
+          ? {
+              swebench_grader: harness.grader,
+              swebench_graded_tasks: harness.specs.size,
+              warm_containers: options.warmContainers ?? true,
+              containers_opened: harness.containers.opened,
+              containers_reused: harness.containers.reused,
+              containers_discarded: harness.containers.discarded,
+            }
+          : {}),
       },
     },
     wallSeconds: (Date.now() - started) / 1000,

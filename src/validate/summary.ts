@@ -23,6 +23,9 @@ export interface CacheStats {
  * SWE-bench's run summary (field names as in its `<model>.<run_id>.json`, schema_version 2)
  * plus sealign's extras under `sealign`. `completed` = the tests ran; an empty patch is counted
  * as empty, a patch that does not apply and a harness failure as errors, as the harness does.
+ * With the harness's meanings: `incomplete_ids` are the task file's instances that got no
+ * prediction, and `submitted_instances` counts the instances submitted (never above
+ * `total_instances`; with several trajectories per instance, `submitted_ids` lists the items).
  */
 export interface ValidationSummary {
   total_instances: number;
@@ -56,6 +59,8 @@ export function buildSummary(args: {
   items: ValidationItem[];
   reports: Record<string, ValidationReport>;
   totalInstances: number;
+  /** Every instance of the task file (for `incomplete_ids`). */
+  taskIds?: string[];
   counts: ValidationCounts;
   cache: CacheStats;
   provenance: Record<string, unknown>;
@@ -72,17 +77,17 @@ export function buildSummary(args: {
   const harness = ids((r) => r.error !== null);
   const resolved = ids((r) => r.resolved);
   const submitted = args.items.map((i) => i.id).sort();
-  const completedSet = new Set(completed);
+  const submittedTasks = new Set(args.items.map((i) => i.taskId));
   return {
     total_instances: args.totalInstances,
-    submitted_instances: submitted.length,
+    submitted_instances: submittedTasks.size,
     completed_instances: completed.length,
     resolved_instances: resolved.length,
     unresolved_instances: completed.length - resolved.length,
     empty_patch_instances: empty.length,
     error_instances: applyFailed.length + harness.length,
     completed_ids: completed,
-    incomplete_ids: submitted.filter((id) => !completedSet.has(id)),
+    incomplete_ids: (args.taskIds ?? []).filter((id) => !submittedTasks.has(id)).sort(),
     empty_patch_ids: empty,
     submitted_ids: submitted,
     resolved_ids: resolved,
