@@ -46,6 +46,16 @@ export {
   hostDebianRelease,
 } from "./images/base.js";
 export {
+  type BuildImagesOptions,
+  type BuildImagesReport,
+  buildInstanceImages,
+  type InstanceBuildResult,
+  repoDirOf,
+} from "./images/build.js";
+export { ENV_FIXES, type EnvFix } from "./images/env-fixes.js";
+export { LayerBuilder, type LayerBuilderOptions, type LayerImage } from "./images/layers.js";
+export { instanceImageName, SWEBENCH_NAMESPACE, swegymImageName } from "./images/naming.js";
+export {
   detectImporter,
   IMPORT_FORMATS,
   IMPORTERS,
@@ -192,6 +202,19 @@ export {
   trajectoryTokens,
 } from "./stats/corpus.js";
 export {
+  type EvalScriptSpec,
+  type GradeRequest,
+  type HarnessGrade,
+  HarnessServer,
+  type HarnessSpec,
+  HarnessUnavailableError,
+  harnessGrade,
+  harnessSpecs,
+  type ResolutionStatus,
+  type SpecRequest,
+  type SwebenchInstance,
+} from "./swebench/harness.js";
+export {
   applyMutation,
   MUTATION_KINDS,
   type Mutation,
@@ -213,6 +236,12 @@ export * from "./train/index.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
 export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
 export * from "./tree/index.js";
+export {
+  HarnessRoute,
+  type HarnessValidationReport,
+  validateInContainer,
+  WarmContainers,
+} from "./validate/harness-eval.js";
 export * from "./validate/index.js";
 export { runValidateJob, type ValidateJobData, type ValidateJobResult } from "./validate/job.js";
 export { QueuedValidations, validateRunId } from "./validate/queued.js";
