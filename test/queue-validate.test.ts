@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Task } from "../src/schema/task.js";
 import type { ValidateJobData } from "../src/validate/job.js";
+import { Progress } from "../src/validate/progress.js";
 import { verdictOfOutcome } from "../src/validate/queued.js";
 import { readReport, validateRun } from "../src/validate/run.js";
 import { CLI, tempDir } from "./helpers/paths.js";
@@ -103,6 +104,23 @@ describe("validate --queue", () => {
     for (const w of workers) w.child.kill("SIGTERM");
     for (const w of workers) expect(await w.exit).toBe(0);
   }, 180_000);
+
+  it("shows the queue's workers and this run's running jobs on the progress line", () => {
+    const counts = {
+      total: 4,
+      done: 1,
+      resolved: 1,
+      cached: 0,
+      empty: 0,
+      timedOut: 0,
+      errors: 0,
+      testsRun: 1,
+    };
+    const progress = new Progress(counts, null);
+    expect(progress.line()).not.toMatch(/workers/);
+    progress.queue = { workers: 3, running: 2 };
+    expect(progress.line()).toMatch(/, workers 3, running 2$/);
+  });
 
   it("records a failed or garbled validation job as a harness error, not a verdict", () => {
     const data = {

@@ -21,6 +21,8 @@ export class Progress {
   private readonly started = Date.now();
   private lastPrinted = 0;
   private readonly tty: boolean;
+  /** With validate --queue: the queue's workers and this run's jobs being worked on. */
+  queue: { workers: number; running: number } | null = null;
 
   constructor(
     private readonly counts: ValidationCounts,
@@ -36,7 +38,8 @@ export class Progress {
     const rate = seconds > 0 ? (c.done / seconds) * 60 : 0;
     return (
       `validate: ${c.done}/${c.total} done, ${c.resolved} resolved, ${c.cached} cached, ${c.empty} empty, ` +
-      `${c.timedOut} timed out, ${c.errors} errors, ${c.testsRun} test runs, ${rate.toFixed(0)}/min`
+      `${c.timedOut} timed out, ${c.errors} errors, ${c.testsRun} test runs, ${rate.toFixed(0)}/min` +
+      (this.queue ? `, workers ${this.queue.workers}, running ${this.queue.running}` : "")
     );
   }
 

@@ -6,7 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import { jobIdOf } from "../queue/connection.js";
-import { JobCoordinator, type JobOutcome, type QueueRunOptions } from "../queue/coordinator.js";
+import {
+  JobCoordinator,
+  type JobOutcome,
+  type QueueRunOptions,
+  type QueueStatus,
+} from "../queue/coordinator.js";
 import type { ValidateJobData, ValidateJobResult } from "./job.js";
 import { reportWithoutRun } from "./validate-one.js";
 
@@ -72,6 +77,7 @@ export class QueuedValidations {
     queue: QueueRunOptions,
     private readonly runId: string,
     private readonly units: ValidateJobData[],
+    onStatus?: (status: QueueStatus) => void,
   ) {
     this.coordinator = new JobCoordinator({
       url: queue.url,
@@ -84,6 +90,7 @@ export class QueuedValidations {
       reconcileMs: queue.reconcileMs,
       connectTimeoutMs: queue.connectTimeoutMs,
       onWarning: queue.onWarning,
+      onStatus,
     });
     for (const unit of units) {
       this.verdicts.set(unit.itemId, deferred());

@@ -327,7 +327,10 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
           limits: options.limits,
         });
     }
-    remote = new QueuedValidations(options.queue, runId, units);
+    remote = new QueuedValidations(options.queue, runId, units, (status) => {
+      progress.queue = { workers: status.workers, running: status.active };
+      progress.tick();
+    });
     remote.start();
   }
 
