@@ -139,6 +139,33 @@ describe("SWE-bench grading", () => {
     expect(gradeTests(map({ a: "SKIPPED" }), ["a"], []).resolved).toBe(false);
     expect(gradeTests(map({ a: "PASSED", p: "SKIPPED" }), ["a"], ["p"]).resolved).toBe(true);
   });
+
+  it("a skipped PASS_TO_PASS test is in neither list, as in the harness's get_eval_tests_report", () => {
+    const graded = gradeTests(map({ a: "PASSED", p: "SKIPPED", q: "PASSED" }), ["a"], ["p", "q"]);
+    expect(graded.tests_status.PASS_TO_PASS).toEqual({ success: ["q"], failure: [] });
+  });
+
+  it("matches SWE-bench's ids cut at the first space (unbalanced brackets) to the logged names", () => {
+    // the harness's parse_log_pytest keeps `line.split()[1]`: the lists hold the cut id
+    const logged = parsePytestLog(
+      [
+        "PASSED tests/t.py::test_msg[a b]",
+        "PASSED tests/t.py::test_msg[a c]",
+        "FAILED tests/t.py::test_other[x y] - AssertionError",
+        "PASSED tests/t.py::test_plain",
+      ].join("\n"),
+    );
+    const graded = gradeTests(
+      logged,
+      ["tests/t.py::test_msg[a"],
+      ["tests/t.py::test_plain", "tests/t.py::test_other[x"],
+    );
+    expect(graded.tests_status.FAIL_TO_PASS.success).toEqual(["tests/t.py::test_msg[a"]);
+    expect(graded.tests_status.PASS_TO_PASS.failure).toEqual(["tests/t.py::test_other[x"]);
+    expect(graded.resolved).toBe(false);
+    // a cut id never matches a name that differs before the space
+    expect(gradeTests(logged, ["tests/t.py::test_msg[b"], []).resolved).toBe(false);
+  });
 });
 
 describe("patch normalisation (the cache key)", () => {
