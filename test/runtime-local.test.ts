@@ -111,6 +111,30 @@ describe("local runtime", () => {
     }
   });
 
+  it("file operations answer exactly through the ops shell, and through exec when the answer is too long for it", async () => {
+    const env = await runtime.open(base);
+    try {
+      const tricky = "quotes ' \" $(echo no) `x` \\ tab\t\r\nunicode é 😀\n";
+      expect(await fileOp(env, "create", "/workspace/t.txt", { content: tricky })).toMatchObject({
+        kind: "file",
+      });
+      expect(await fileOp(env, "read", "/workspace/t.txt")).toEqual({ kind: "file", content: tricky });
+      const big = `${"0123456789abcdef".repeat(200_000)}end\n`; // 3.2 MB: past the shell's kept output
+      expect(await fileOp(env, "write", "/workspace/t.txt", { content: big })).toMatchObject({
+        kind: "file",
+      });
+      expect(await fileOp(env, "read", "/workspace/t.txt")).toEqual({ kind: "file", content: big });
+      const many = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          fileOp(env, "create", `/workspace/c${i}.txt`, { content: `${i}` }),
+        ),
+      );
+      expect(many.every((r) => r.kind === "file")).toBe(true);
+    } finally {
+      await env.close();
+    }
+  });
+
   it("keeps the base's objects out of reach: rewriting them inside fails", async () => {
     const env = await runtime.open(base);
     try {

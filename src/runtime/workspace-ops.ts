@@ -9,7 +9,7 @@
  * work tree and git folder given explicitly (a planted `core.worktree` is not followed).
  */
 import { InputError } from "../errors.js";
-import type { Environment } from "./types.js";
+import type { Environment, Shell } from "./types.js";
 
 /** Quote any text as one bash word. */
 export function shellQuote(text: string): string {
@@ -231,9 +231,9 @@ elif [ "$k" = directory ]; then find -H "$P" -mindepth 1 -maxdepth "$DEPTH" -nam
   create: String.raw`if [ -e "$P" ] || [ -L "$P" ]; then echo exists; exit 0; fi
 if ! err=$(mkdir -p -- "$(dirname -- "$P")" 2>&1); then printf 'error\n%s' "$err"; exit 0; fi
 set -o noclobber
-if err=$( { cat > "$P"; } 2>&1); then echo file; else printf 'error\n%s' "$err"; fi`,
+if err=$( { content > "$P"; } 2>&1); then echo file; else printf 'error\n%s' "$err"; fi`,
   write: String.raw`k=$(kind); if [ "$k" != file ]; then echo "$k"; exit 0; fi
-if err=$( { cat > "$P"; } 2>&1); then echo file; else printf 'error\n%s' "$err"; fi`,
+if err=$( { content > "$P"; } 2>&1); then echo file; else printf 'error\n%s' "$err"; fi`,
 } as const;
 
 export type FileOp = keyof typeof FILE_OPS;
@@ -254,18 +254,87 @@ export async function fileOp(
   path: string,
   options: { content?: string; depth?: number; timeoutMs?: number } = {},
 ): Promise<FileOpResult> {
-  const result = await env.exec(`${FILE_OP_PROLOGUE}\n${FILE_OPS[op]}`, {
-    timeoutMs: options.timeoutMs ?? 60_000,
-    env: { P: path, ROOT: env.workdir, DEPTH: String(options.depth ?? 2) },
-    stdin: op === "create" || op === "write" ? (options.content ?? "") : undefined,
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const vars = { P: path, ROOT: env.workdir, DEPTH: String(options.depth ?? 2) };
+  const writes = op === "create" || op === "write";
+  const script = `${FILE_OP_PROLOGUE}\n${FILE_OPS[op]}`;
+  const stdout =
+    (await viaOpsShell(env, script, vars, writes ? (options.content ?? "") : null, timeoutMs)) ??
+    (await viaExec(env, op, path, script, vars, writes ? (options.content ?? "") : undefined, timeoutMs));
+  return answerOf(op, path, stdout);
+}
+
+async function viaExec(
+  env: Environment,
+  op: FileOp,
+  path: string,
+  script: string,
+  vars: Record<string, string>,
+  content: string | undefined,
+  timeoutMs: number,
+): Promise<string> {
+  const result = await env.exec(`content() { cat; }\n${script}`, {
+    timeoutMs,
+    env: vars,
+    stdin: content,
     maxOutputBytes: MAX_DATA_BYTES,
   });
   if (result.timedOut) throw new Error(`file ${op} of ${path} timed out`);
   if (result.exitCode !== 0)
     throw new Error(`file ${op} of ${path} failed (exit ${result.exitCode}): ${result.output.trim()}`);
-  const newline = result.stdout.indexOf("\n");
-  const word = newline === -1 ? result.stdout.trim() : result.stdout.slice(0, newline);
-  const rest = newline === -1 ? "" : result.stdout.slice(newline + 1);
+  return result.stdout;
+}
+
+/**
+ * sealign's own shell in each environment (not the model's: a separate sandbox or exec, so the
+ * model's processes can neither reach nor redefine it), kept for the file operations so that
+ * each costs a round trip instead of a new sandbox. Operations on one environment go one at a time.
+ */
+const opsShells = new WeakMap<Environment, { shell: Promise<Shell>; queue: Promise<unknown> }>();
+
+/**
+ * A file operation through the environment's ops shell; null when it cannot answer exactly
+ * (the shell could not start or exited, or the answer was too long to keep whole): the caller
+ * then runs the same script with `exec`.
+ */
+async function viaOpsShell(
+  env: Environment,
+  script: string,
+  vars: Record<string, string>,
+  content: string | null,
+  timeoutMs: number,
+): Promise<string | null> {
+  let entry = opsShells.get(env);
+  if (!entry) {
+    entry = { shell: env.startShell(), queue: Promise.resolve() };
+    opsShells.set(env, entry);
+  }
+  const { shell: started } = entry;
+  const assignments = Object.entries(vars).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  const body =
+    content === null
+      ? "content() { :; }"
+      : `C64=${shellQuote(Buffer.from(content, "utf8").toString("base64"))}; content() { printf %s "$C64" | base64 -d; }`;
+  const command = `( ${assignments.join(" ")}; ${body}\n${script}\n) 2>/dev/null`;
+  const run = entry.queue.then(async () => {
+    const shell = await started.catch(() => null);
+    if (!shell || shell.closed) return null;
+    const result = await shell.run(command, { softTimeoutMs: timeoutMs, hardTimeoutMs: timeoutMs });
+    if (result.shellExited || result.killed || result.running) {
+      opsShells.delete(env);
+      await shell.close();
+      return null;
+    }
+    return result.droppedChars > 0 || result.exitCode !== 0 ? null : result.output;
+  });
+  entry.queue = run.catch(() => undefined);
+  return run.catch(() => null);
+}
+
+function answerOf(op: FileOp, path: string, stdout: string): FileOpResult {
+  const newline = stdout.indexOf("\n");
+  const word = newline === -1 ? stdout.trim() : stdout.slice(0, newline);
+  const rest = newline === -1 ? "" : stdout.slice(newline + 1);
   switch (word) {
     case "file":
       return { kind: "file", content: op === "read" ? rest : "" };
@@ -285,8 +354,6 @@ export async function fileOp(
     case "error":
       return { kind: "error", message: rest.trim() };
     default:
-      throw new Error(
-        `file ${op} of ${path}: unexpected answer ${JSON.stringify(result.stdout.slice(0, 200))}`,
-      );
+      throw new Error(`file ${op} of ${path}: unexpected answer ${JSON.stringify(stdout.slice(0, 200))}`);
   }
 }
