@@ -115,7 +115,7 @@ export function formatSummary(summary: ValidationSummary): string {
   const c = summary.sealign.cache;
   const reused = c.hits + c.deduplicated;
   const lines = [
-    `validated ${summary.submitted_instances}: ${summary.resolved_instances} resolved, ` +
+    `validated ${summary.submitted_ids.length}: ${summary.resolved_instances} resolved, ` +
       `${summary.unresolved_instances} not resolved, ${summary.empty_patch_instances} empty patch, ` +
       `${summary.sealign.apply_failed_ids.length} did not apply, ${summary.sealign.timed_out_ids.length} timed out, ` +
       `${summary.sealign.harness_error_ids.length} harness errors (${summary.sealign.wall_s}s)`,
