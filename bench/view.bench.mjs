@@ -99,6 +99,12 @@ if (!existsSync(join(dir, "done"))) {
   rmSync(rawBig);
   writeFileSync(join(dir, "done"), "");
 }
+// A 10,000-node tree (bench/gen-view-tree.mjs), in its own folder of the run.
+const tree10k = join(dir, "tree-10000", "tree.json");
+if (!existsSync(tree10k)) {
+  mkdirSync(dirname(tree10k), { recursive: true });
+  run(process.execPath, [join(here, "gen-view-tree.mjs"), tree10k, "10000"]);
+}
 const runBytes = statSync(trajFile).size + statSync(bigFile).size;
 
 // ---- index
@@ -145,6 +151,11 @@ for (const [name, path] of [
   ["trajectories of a task", `api/trajectories?task=${encodeURIComponent(catalog.trajectories[0].task_id)}`],
   ["one trajectory", `api/trajectory?id=${encodeURIComponent(catalog.trajectories[5000 % trajectories].id)}`],
   ["pairs page", "api/pairs?limit=100&sort=gap"],
+  [
+    "trajectories across the corpus, failed, by turns",
+    "api/trajectories?outcome=failed&sort=-turns&limit=100",
+  ],
+  ["the 10,000-node tree", "api/tree?task=synthetic-10000"],
 ]) {
   const runs = [];
   for (let i = 0; i < 15; i++) runs.push(await api(path));
@@ -246,6 +257,21 @@ if (bigTask)
     ".tree-svg .node",
   );
 await measure("pairs page", "#/pairs", ".pair-row[data-id]");
+await measure("tree page, 10,000-node tree", "#/tree/synthetic-10000", ".tree-svg .node", 3);
+// The whole 10,000-node tree: expand all (every node drawn), then fit.
+{
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    await load("#/tree/synthetic-10000", ".tree-svg .node");
+    const start = performance.now();
+    await page.click("button:text-is('expand all')");
+    await page.waitForFunction(() => document.querySelectorAll(".tree-svg .node").length === 10000);
+    await page.click("button:text-is('fit')");
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    times.push(performance.now() - start);
+  }
+  pages["10,000-node tree: expand all and fit"] = { median_ms: ms(median(times)) };
+}
 // Clicking a critical node on the big tree until its pair is shown.
 if (bigTask) {
   const times = [];

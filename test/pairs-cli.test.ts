@@ -156,3 +156,31 @@ describe("sealign tree and sealign pairs", () => {
     expect(unsorted.stderr).toMatch(/not sorted by task/);
   });
 });
+
+describe("sealign tree / pairs: output option and the next command", () => {
+  it("end with where the output went and the next command; -o, --output and --out all work", () => {
+    const dir = tempDir("sealign-next-");
+    const file = join(dir, "t.jsonl");
+    writeFileSync(
+      file,
+      `${randomCorpus(3, 4, 6)
+        .map((t) => JSON.stringify(t))
+        .join("\n")}\n`,
+    );
+    const tree = sealign("tree", file, "--output", join(dir, "trees"));
+    expect(tree.code).toBe(0);
+    expect(tree.stderr).toMatch(
+      /wrote \d+ trees to .*trees \(index\.json lists them\)\nnext: sealign pairs .*t\.jsonl -o pairs\.jsonl/,
+    );
+    const pairs = sealign("pairs", file, "--out", join(dir, "p.jsonl"));
+    expect(pairs.code).toBe(0);
+    expect(pairs.stderr).toMatch(
+      /wrote \d+ pairs to .*p\.jsonl .*\nnext: sealign export dpo .*p\.jsonl -o dpo\.jsonl/,
+    );
+    // Piped, NO_COLOR or not: no escape codes.
+    expect(pairs.stderr).not.toContain("\x1b[");
+    const missing = sealign("pairs", file);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '-o, --output <file>' not specified");
+  });
+});

@@ -6,6 +6,7 @@ import type { TaskResult } from "../pairs/engine.js";
 import { type CorpusSummary, runCorpus } from "../pairs/run.js";
 import { type TaskStats, type TreeCorpusStats, treeCorpusStats } from "../pairs/stats.js";
 import { SEALIGN_VERSION } from "../version.js";
+import { addOutputOption, finalLines, outputOf, shellArg } from "./options.js";
 
 /** Options shared by `sealign tree` and `sealign pairs`, as commander gives them. */
 export interface TreeCliOptions {
@@ -166,6 +167,7 @@ export function report(
 
 interface PairsCliOptions extends TreeCliOptions {
   out: string;
+  output?: string;
   pairs: "all" | "extremes";
   maxPerNode?: number;
   ablation?: string;
@@ -178,7 +180,6 @@ export function registerPairs(program: Command): void {
     .command("pairs")
     .description("critical-action preference pairs (sealign.pair/1) from task trees of scored trajectories")
     .argument("<trajectories...>", "sealign trajectory files (.jsonl[.gz|.zst])")
-    .requiredOption("-o, --out <file>", "pairs JSONL to write (statistics go to <file>.stats.json)")
     .addOption(
       new Option("--pairs <which>", "all qualifying sibling pairs, or best-vs-worst per node")
         .choices(["all", "extremes"])
@@ -191,11 +192,15 @@ export function registerPairs(program: Command): void {
       "at most this many trajectory-level pairs per task",
       positiveInt("--ablation-max-per-task"),
     );
+  addOutputOption(command, "file", "pairs JSONL to write (statistics go to <file>.stats.json)", {
+    required: true,
+  });
   addTreeOptions(command).action(async (files: string[], o: PairsCliOptions) => {
+    o.out = outputOf(o);
     // Paths first: a bad one is one clear line, before any worker starts.
     await checkInputFiles(files);
-    await refuseOutputAmongInputs(o.out, files, "--out");
-    await ensureOutputFile(o.out, "--out");
+    await refuseOutputAmongInputs(o.out, files, "--output");
+    await ensureOutputFile(o.out, "--output");
     if (o.ablation) {
       await refuseOutputAmongInputs(o.ablation, [...files, o.out], "--ablation");
       await ensureOutputFile(o.ablation, "--ablation");
@@ -254,6 +259,13 @@ export function registerPairs(program: Command): void {
         `${JSON.stringify({ stats: corpus, input_order: summary.order, skipped: summary.skipped.reasons, provenance }, null, 2)}\n`,
       );
       report(corpus, summary, o.json, { input_order: summary.order });
+      // --no-progress or --json: nothing more on stderr (scripts); else where it went and what next.
+      if (o.progress && !o.json)
+        finalLines(
+          process.stderr,
+          `${corpus.pairs} pairs to ${o.out} (statistics in ${o.out}.stats.json)`,
+          `sealign export dpo ${shellArg(o.out)} -o dpo.jsonl`,
+        );
     } catch (error) {
       await pairsOut.abort();
       await ablationOut?.abort();

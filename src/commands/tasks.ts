@@ -4,6 +4,7 @@ import { loadBuiltinTasks } from "../builtin/load.js";
 import { InputError } from "../errors.js";
 import { writeJsonlAtomic } from "../io/atomic.js";
 import { synthesizeTasks } from "../synth/synth.js";
+import { checkChoices } from "./options.js";
 
 function positiveInt(value: string, field: string): number {
   const n = Number(value);
@@ -18,6 +19,23 @@ const list = (value: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/**
+ * The built-in tasks a `--language` / `--only` selection names. A language the suite does not
+ * have, or an `--only` that matches no task, is an error naming what exists (not "0 tasks").
+ */
+async function selectBuiltin(options: { language?: string[]; only?: string[]; limit?: number }) {
+  const all = await loadBuiltinTasks();
+  const languages = [...new Set(all.map((t) => t.language ?? ""))].filter(Boolean).sort();
+  checkChoices(options.language, languages, "--language");
+  for (const part of options.only ?? []) {
+    if ((await loadBuiltinTasks({ only: [part], limit: 1 })).length === 0)
+      throw new InputError(
+        `--only ${JSON.stringify(part)} matches no built-in task (see sealign tasks list)`,
+      );
+  }
+  return loadBuiltinTasks({ languages: options.language, only: options.only, limit: options.limit });
+}
+
 /** `sealign tasks list|export|synth`: the built-in suite, and tasks grown from any repository. */
 export function registerTasks(program: Command): void {
   const tasks = program
@@ -30,7 +48,7 @@ export function registerTasks(program: Command): void {
     .option("--language <names>", "only these languages (python,javascript)", list)
     .option("--json", "print JSON")
     .action(async (options: { language?: string[]; json?: boolean }) => {
-      const all = await loadBuiltinTasks({ languages: options.language });
+      const all = await selectBuiltin({ language: options.language });
       if (options.json) {
         const rows = all.map((t) => ({
           instance_id: t.instance_id,
@@ -59,8 +77,8 @@ export function registerTasks(program: Command): void {
     .option("--only <names>", "only tasks whose name contains one of these", list)
     .option("--limit <n>", "at most this many tasks")
     .action(async (options: { out: string; language?: string[]; only?: string[]; limit?: string }) => {
-      const selected = await loadBuiltinTasks({
-        languages: options.language,
+      const selected = await selectBuiltin({
+        language: options.language,
         only: options.only,
         limit: options.limit === undefined ? undefined : positiveInt(options.limit, "--limit"),
       });
