@@ -85,6 +85,7 @@ export function registerValidate(program: Command): void {
       positiveNumber("--attempts"),
       3,
     )
+    .option("--force", "replace the results of another run in --out (without it, only a resume may reuse it)")
     .option("-q, --quiet", "no progress on stderr")
     .action(
       async (
@@ -107,6 +108,7 @@ export function registerValidate(program: Command): void {
           queue?: string;
           queueName: string;
           attempts: number;
+          force?: boolean;
           quiet?: boolean;
         },
       ) => {
@@ -133,6 +135,7 @@ export function registerValidate(program: Command): void {
           warmContainers: !options.freshContainers,
           imageNamespace: options.imageNamespace,
           progress: options.quiet ? null : process.stderr,
+          force: options.force,
           ...(options.queue
             ? {
                 queue: {

@@ -7,6 +7,7 @@ import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import { refuseOutputAmongInputs } from "../io/paths.js";
 import type { QueueRunOptions } from "../queue/coordinator.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { LocalRuntime } from "../runtime/local.js";
@@ -34,6 +35,7 @@ import { Progress, type ValidationCounts } from "./progress.js";
 import { QueuedValidations, validateRunId } from "./queued.js";
 import type { ParserName } from "./status.js";
 import { buildSummary, type ValidationSummary } from "./summary.js";
+import { sweepStaleValidateWork, VALIDATE_WORK_PREFIX } from "./sweep.js";
 import { testCommandOf } from "./test-command.js";
 import { reportWithoutRun, type ValidationReport, validateOne } from "./validate-one.js";
 
@@ -73,6 +75,11 @@ export interface ValidateRunOptions {
   /** Where progress goes; null for none. */
   progress?: NodeJS.WriteStream | null;
   progressEveryMs?: number;
+  /**
+   * Start afresh in an output folder that holds another run's results (they are removed).
+   * Without it such a folder is refused: only a resume of the same input may reuse it.
+   */
+  force?: boolean;
 }
 
 /** The result record of one item, appended to OUT/results.jsonl as soon as it is known. */
@@ -109,9 +116,13 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
       ? await readTrajectoryItems(options.input)
       : await readPredictions(options.input);
 
+  // The output must not be the input (OUT/trajectories.jsonl is rewritten at the end).
+  await refuseOutputAmongInputs(join(out, "trajectories.jsonl"), [options.input], "--out");
+  // Scratch folders of killed runs (with bases and hidden tests) are removed first.
+  await sweepStaleValidateWork();
   const workRoot = join(
     tmpdir(),
-    `sealign-validate-ws-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    `${VALIDATE_WORK_PREFIX}${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
   );
   const hasLocalRepository = (task: Task) => {
     const path = repoPathIn(options.reposDir, task);
@@ -186,8 +197,12 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
     );
   }
 
-  // Resume: results already recorded under the same key are kept.
+  // Resume: results already recorded under the same key are kept. A folder holding results of
+  // other items (another input) is refused, unless --force: mixing them would leave
+  // results.jsonl disagreeing with report.json.
   const resultsPath = join(out, "results.jsonl");
+  if (options.force) await clearRun(out);
+  else await refuseForeignRun(out, resultsPath, new Set(keys.keys()), options.input);
   const results = new Map<string, ResultRecord>();
   try {
     for await (const { value } of readJsonl(resultsPath, { tolerateTruncatedTail: true })) {
@@ -438,6 +453,50 @@ export async function validateRun(options: ValidateRunOptions): Promise<Validati
   });
   await writeFileAtomic(join(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/** The files a validate run writes in its output folder (the cache may live there too). */
+const RUN_FILES = [
+  "results.jsonl",
+  "report.json",
+  "summary.json",
+  "trajectories.jsonl",
+  "agreement.json",
+  "logs",
+];
+
+/**
+ * Refuse an output folder that holds another run: results.jsonl with an id this input does not
+ * have, or a validate report without results.jsonl (an older or foreign folder).
+ */
+async function refuseForeignRun(
+  out: string,
+  resultsPath: string,
+  ids: Set<string>,
+  input: string,
+): Promise<void> {
+  const advice = "choose another --out, or give --force to replace that run";
+  if (!existsSync(resultsPath)) {
+    const found = RUN_FILES.filter((name) => name !== "logs" && existsSync(join(out, name)));
+    if (found.length > 0)
+      throw new InputError(`--out already holds ${found.join(", ")} of another run: ${advice}`, {
+        file: out,
+      });
+    return;
+  }
+  for await (const { value, line } of readJsonl(resultsPath, { tolerateTruncatedTail: true })) {
+    const id = (value as { id?: unknown }).id;
+    if (typeof id !== "string" || !ids.has(id))
+      throw new InputError(
+        `holds the result of ${typeof id === "string" ? id : "a record"} (line ${line}), which is not in ${input}: the folder is another run's; ${advice}`,
+        { file: resultsPath },
+      );
+  }
+}
+
+/** --force: remove the earlier run's files (never anything else in the folder). */
+async function clearRun(out: string): Promise<void> {
+  for (const name of RUN_FILES) await rm(join(out, name), { recursive: true, force: true });
 }
 
 /** Read a validate output folder's per-instance report. */
