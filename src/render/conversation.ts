@@ -45,8 +45,8 @@ export interface SftTokens {
   ids: number[];
   /** 1 = trained (assistant) token. */
   mask: number[];
-  starts: number[];
-  ends: number[];
+  starts: Int32Array;
+  ends: Int32Array;
 }
 
 export function renderSft(ctx: RenderContext, messages: ChatMessage[], tools: unknown[]): SftTokens {

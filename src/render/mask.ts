@@ -7,7 +7,7 @@
  * token.
  */
 export function assistantTokenMask(
-  offsets: { starts: number[]; ends: number[] },
+  offsets: { starts: ArrayLike<number>; ends: ArrayLike<number> },
   spans: readonly [number, number][],
 ): number[] {
   const count = offsets.starts.length;
@@ -23,7 +23,10 @@ export function assistantTokenMask(
 }
 
 /** The index of the first token whose [start, end) covers character `char`, or null. */
-export function charToToken(offsets: { starts: number[]; ends: number[] }, char: number): number | null {
+export function charToToken(
+  offsets: { starts: ArrayLike<number>; ends: ArrayLike<number> },
+  char: number,
+): number | null {
   const { starts, ends } = offsets;
   let lo = 0;
   let hi = starts.length - 1;

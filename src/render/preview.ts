@@ -12,7 +12,7 @@ const CLOSE = "⟧";
 
 export function markSpans(
   text: string,
-  offsets: { starts: number[]; ends: number[] },
+  offsets: { starts: ArrayLike<number>; ends: ArrayLike<number> },
   mask: number[],
   style: PreviewStyle,
 ): string {

@@ -96,9 +96,14 @@ export function shortenObservations(
         tokensAfter: result.tokensAfter,
       });
       progressed = true;
-      over = excess(current);
+      // Estimate from the cut alone; render the whole conversation again only when the
+      // estimate says it fits (and after each pass): a full render per observation made a
+      // 50 MB trajectory cost hundreds of renders.
+      over -= result.tokensBefore - result.tokensAfter;
+      if (over <= 0) over = excess(current);
     }
     if (!progressed) break;
+    over = excess(current);
   }
   return { messages: current, cuts: [...cuts.values()].sort((a, b) => a.message - b.message), excess: over };
 }
