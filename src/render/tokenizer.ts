@@ -185,12 +185,22 @@ function wrap(
       let pieceStart = true;
       for (let i = 0; i < ids.length; i++) {
         let length = tokenBytes(ids[i]!).length;
+        let prependedOnly = false;
         if (added.has(ids[i]!)) pieceStart = true;
         else if (pieceStart) {
           pieceStart = false;
-          if (style.prepend && tokenBytes(ids[i]!)[0] === 0x20) length--;
+          if (style.prepend && tokenBytes(ids[i]!)[0] === 0x20) {
+            length--;
+            prependedOnly = length === 0;
+          }
         }
         const start = walker.charAt();
+        if (prependedOnly && !walker.atEnd()) {
+          // the prepended "▁" alone: tokenizers aligns it with the character after it
+          starts[i] = start;
+          ends[i] = walker.charEnd();
+          continue;
+        }
         if (length === 0) {
           starts[i] = start;
           ends[i] = start;
