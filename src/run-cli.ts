@@ -10,7 +10,8 @@ export function buildProgram(): Command {
     .name("sealign")
     .description("Align open code models as software-engineering agents (SEAlign: critical-action DPO).")
     .version(SEALIGN_VERSION)
-    .showHelpAfterError()
+    // A usage error is the one line that is wrong plus a pointer, not the whole help.
+    .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerCommands(program);
   return program;

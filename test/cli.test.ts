@@ -64,3 +64,24 @@ describe("the library entry", () => {
     expect(typeof lib.importFile).toBe("function");
   });
 });
+
+describe("the CLI's vocabulary (issue 16)", () => {
+  it("a usage error is the one wrong line and a pointer to --help, exit 2", () => {
+    const r = sealign("pairs", "x.jsonl", "-o", "y.jsonl", "--bogus");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: unknown option '--bogus'",
+      "(add --help for usage)",
+    ]);
+  });
+
+  it("an unknown filter value is an error naming the known values, not an empty list", () => {
+    const r = sealign("tasks", "list", "--language", "rust");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--language "rust" is not one of: javascript, python/);
+    expect(r.stdout).toBe("");
+    const only = sealign("tasks", "export", "-o", "/tmp/never-written.jsonl", "--only", "no-such-task-name");
+    expect(only.status).toBe(2);
+    expect(only.stderr).toMatch(/--only "no-such-task-name" matches no built-in task/);
+  });
+});

@@ -76,6 +76,9 @@ describe("sealign demo", () => {
     const bad = await exec("node", [CLI, "demo", "-o", out, "--sim", "colour=0.5"]).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown simulator setting "colour"/);
+    // The option the user typed, not the --model of collect's sim:... spelling.
+    expect(bad.stderr).toMatch(/field --sim: /);
+    expect(bad.stderr).not.toContain("--model");
     expect(existsSync(join(out, "run"))).toBe(false);
     const samples = await exec("node", [CLI, "demo", "-o", out, "--samples", "x"]).catch((e) => e);
     expect(samples.code).toBe(2);

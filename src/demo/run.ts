@@ -124,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const threshold = options.threshold ?? 0.5;
   const minVisits = options.minVisits ?? 1;
   const simSpec = options.sim ?? "";
-  const simConfig = parseSimSpec(simSpec); // bad settings fail here, before any work
+  const simConfig = parseSimSpec(simSpec, undefined, "--sim"); // bad settings fail here, before any work
   if (!Number.isInteger(samples) || samples < 1)
     throw new InputError("samples must be a positive whole number", { field: "--samples" });
   const unsafeNoSandbox = options.unsafeNoSandbox ?? false;

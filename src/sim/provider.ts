@@ -53,7 +53,12 @@ const CONFIG_KEYS: Record<string, keyof SimConfig> = {
  * Parse the part of `--model sim:...` after the colon: comma-separated `key=probability`
  * (`wrong_place`, `reproduce`, `give_up`, `repeat`, `finish_early`, `recover`); "" = defaults.
  */
-export function parseSimSpec(rest: string, base: SimConfig = DEFAULT_SIM_CONFIG): SimConfig {
+export function parseSimSpec(
+  rest: string,
+  base: SimConfig = DEFAULT_SIM_CONFIG,
+  /** The option the settings came from, named in errors (`demo --sim` is not `--model`). */
+  option = "--model",
+): SimConfig {
   const config = { ...base };
   for (const part of rest
     .split(",")
@@ -65,14 +70,12 @@ export function parseSimSpec(rest: string, base: SimConfig = DEFAULT_SIM_CONFIG)
     if (!field) {
       throw new InputError(
         `unknown simulator setting "${key}" (known: ${Object.keys(CONFIG_KEYS).join(", ")})`,
-        {
-          field: "--model",
-        },
+        { field: option },
       );
     }
     if (value === undefined || value === "" || !Number.isFinite(n) || n < 0 || n > 1)
       throw new InputError(`simulator setting ${key} must be a probability in [0, 1], got "${value}"`, {
-        field: "--model",
+        field: option,
       });
     config[field] = n;
   }

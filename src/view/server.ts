@@ -95,6 +95,9 @@ function trajectoryQuery(params: URLSearchParams): TrajectoryQuery {
   };
 }
 
+/** The drawn form of each tree the catalog has cached (dropped with it). */
+const drawnTrees = new WeakMap<object, unknown>();
+
 async function api(catalog: Catalog, path: string, params: URLSearchParams): Promise<unknown> {
   switch (path) {
     case "/api/overview":
@@ -172,17 +175,22 @@ async function api(catalog: Catalog, path: string, params: URLSearchParams): Pro
       const task = required(params, "task");
       const tree = await catalog.tree(task);
       if (!tree) throw new HttpError(404, `no tree for task ${task}`);
+      // Labels and marks cost a pass over every node: kept while the catalog keeps the tree.
+      const drawn = drawnTrees.get(tree);
+      if (drawn) return drawn;
       const pairs = catalog.pairs.some((p) => p.task_id === task)
         ? catalog.pairs.filter((p) => p.task_id === task)
         : (catalog.builtPairSummaries(task) ?? []);
       const extras = drawnExtras(tree.nodes, pairs, (id) => catalog.trajectorySummary(id));
-      return {
+      const body = {
         ...tree,
         nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => ({
           ...node,
           ...extras.get(node.id),
         })),
       };
+      drawnTrees.set(tree, body);
+      return body;
     }
     case "/api/tree-node": {
       const task = required(params, "task");
