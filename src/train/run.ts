@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { accelerateConfigPath, accelerateConfigYaml, shippedConfigName } from "./accelerate-config.js";
 import type { TrainConfig } from "./config.js";
+import { checkTrainDataset } from "./dataset-check.js";
 import { convertToGguf } from "./gguf.js";
 import { type MetricRecord, parseMetricsLine, progressLine } from "./metrics.js";
 import { pythonFile, venvDir } from "./paths.js";
@@ -165,6 +166,9 @@ function readMetrics(path: string): MetricRecord[] {
 export async function runTraining(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const say = options.onProgress ?? (() => {});
   const out = config.output_dir;
+  // The datasets first: a wrong file is one clear line, not a traceback from TRL minutes later.
+  for (const stage of ["sft", "dpo"] as const)
+    if (config[stage]) await checkTrainDataset(config[stage]!.dataset, stage);
   await mkdir(join(out, "logs"), { recursive: true });
   const python = await ensureTrainerVenv({ onLine: (line) => say(`setup: ${line}`) });
   const env = await probeEnvironment(python);
