@@ -187,6 +187,30 @@ describe("sealign collect", () => {
     display.stop();
     expect(out).toEqual(["collect 3/10 (30%) | running 2 | tokens 1234 | errors 1 | tool errors 2 | 0s\n"]);
   });
+
+  it("on a TTY redraws one line and clears to its end (a shorter line leaves no tail)", () => {
+    const out: string[] = [];
+    const display = new ProgressDisplay({
+      stream: { write: (t: string) => out.push(t) > 0, isTTY: true },
+      intervalMs: 60_000,
+    });
+    const state = {
+      total: 10,
+      done: 3,
+      running: 2,
+      resolved: null,
+      tokens: 123456,
+      errors: 0,
+      toolErrors: 0,
+      resumed: 0,
+    };
+    display.update(state);
+    display.update({ ...state, tokens: 1 });
+    display.stop();
+    expect(out.length).toBeGreaterThan(0);
+    for (const text of out) expect(text).toMatch(/^\r.*\x1b\[K\n?$/);
+    expect(out.at(-1)!.endsWith("\x1b[K\n")).toBe(true);
+  });
 });
 
 describe("sealign collect --validate", () => {

@@ -24,7 +24,6 @@ export class ProgressDisplay {
   private readonly intervalMs: number;
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | null = null;
-  private lastLength = 0;
   private state: ProgressState | null = null;
 
   constructor(options: { stream?: ProgressDisplay["stream"]; intervalMs?: number } = {}) {
@@ -62,9 +61,8 @@ export class ProgressDisplay {
     if (!this.state) return;
     const line = ProgressDisplay.format(this.state, Date.now() - this.started);
     if (this.stream.isTTY) {
-      const pad = Math.max(0, this.lastLength - line.length);
-      this.stream.write(`\r${line}${" ".repeat(pad)}${final ? "\n" : ""}`);
-      this.lastLength = line.length;
+      // \x1b[K clears to the end of the line, as tree's, pairs' and view's progress lines do.
+      this.stream.write(`\r${line}\x1b[K${final ? "\n" : ""}`);
     } else {
       this.stream.write(`${line}\n`);
     }
