@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import type { EpisodeOptions } from "../agent/episode.js";
 import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
+import { JsonlWriter } from "../io/atomic.js";
+import { readJsonl } from "../io/jsonl.js";
 import type { PromptOverrides } from "../prompts/templates.js";
 import { loadPromptTemplates } from "../prompts/templates.js";
 import { createProvider, type ProviderOptions } from "../providers/registry.js";
@@ -75,6 +77,12 @@ export interface CollectOptions {
   validate?: { timeoutMs: number; testCommand?: string };
   /** Called with each trajectory once it is safely appended. */
   onTrajectory?: (trajectory: Trajectory) => void;
+  /**
+   * On resume, run again the episodes that ended in `model_error` or `sandbox_error` (default
+   * true): their lines move from trajectories.jsonl to retried.jsonl, so the run keeps one line
+   * per (task, sample). False keeps them as results.
+   */
+  retryErrors?: boolean;
   /**
    * Run the episodes on `sealign worker`s through this queue instead of here: this process
    * becomes the run's coordinator (docs/scale-out.md). `model` must then be a SPEC.
@@ -196,6 +204,15 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     toolErrors: 0,
     resumed: 0,
   };
+  // Episodes that failed for the model's or the sandbox's sake are retried: their lines leave
+  // the results file first, so that a retried episode never has two lines.
+  if (options.retryErrors !== false && existsSync(trajectoriesPath)) {
+    const moved = await moveErrorEpisodes(trajectoriesPath, join(runDir, RETRIED_FILE));
+    if (moved > 0 && options.progress !== null)
+      process.stderr.write(
+        `collect: retrying ${moved} episode(s) that ended in model_error or sandbox_error (their lines are kept in ${RETRIED_FILE})\n`,
+      );
+  }
   if (existsSync(trajectoriesPath)) {
     for await (const t of readTrajectories(trajectoriesPath, { tolerateTruncatedTail: true })) {
       done.add(`${t.task_id}\0${t.provenance.sample_index}`);
@@ -384,6 +401,42 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   }
   if (failure !== null) throw failure;
   return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
+}
+
+/** Where the lines of retried error episodes go (kept, never lost). */
+export const RETRIED_FILE = "retried.jsonl";
+
+const RETRIED_REASONS = new Set(["model_error", "sandbox_error"]);
+
+/**
+ * Move the lines of episodes that ended in model_error or sandbox_error from `path` to the end
+ * of `retriedPath`: the retried file is appended (and fsynced) before the results file is
+ * rewritten atomically without them, so a kill at any point loses no line (at worst a line is
+ * in both, and the next resume moves it again). Returns the lines moved.
+ */
+async function moveErrorEpisodes(path: string, retriedPath: string): Promise<number> {
+  let errors = 0;
+  for await (const { value } of readJsonl(path, { tolerateTruncatedTail: true }))
+    if (RETRIED_REASONS.has(exitReasonOf(value))) errors++;
+  if (errors === 0) return 0;
+  const { appender: retried } = await JsonlAppender.open(retriedPath);
+  const kept = new JsonlWriter(path);
+  try {
+    for await (const { value } of readJsonl(path, { tolerateTruncatedTail: true })) {
+      if (RETRIED_REASONS.has(exitReasonOf(value))) await retried.append(value);
+      else await kept.write(value);
+    }
+    await kept.commit();
+  } catch (error) {
+    await kept.abort();
+    throw error;
+  }
+  return errors;
+}
+
+function exitReasonOf(value: unknown): string {
+  const outcome = (value as { outcome?: { exit_reason?: unknown } } | null)?.outcome;
+  return typeof outcome?.exit_reason === "string" ? outcome.exit_reason : "";
 }
 
 /** The local clone a repository task is checked out of: from `reposDir`, else `--repo-path`. */

@@ -9,6 +9,7 @@ import { parseRuntimeName } from "../runtime/select.js";
 interface CollectCommandOptions {
   tasks: string;
   model: string;
+  retryErrors?: boolean;
   samples: string;
   temperature?: string;
   topP?: string;
@@ -175,6 +176,10 @@ export function registerCollect(program: Command): void {
     )
     .option("--queue-name <name>", "queue name (as given to the workers)", "sealign")
     .option("--attempts <n>", "with --queue: tries per episode job before it is recorded as an error", "3")
+    .option(
+      "--no-retry-errors",
+      "on resume, keep episodes that ended in model_error or sandbox_error instead of running them again",
+    )
     .option("--quiet", "no progress display")
     .action(async (options: CollectCommandOptions) => {
       // Paths first, so that a typo is one clear line before a model or sandbox starts.
@@ -271,10 +276,20 @@ export function registerCollect(program: Command): void {
         validate: options.validate
           ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
           : undefined,
+        retryErrors: options.retryErrors !== false,
       });
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       if (stop.signal.aborted) process.exitCode = 130;
+      // Every episode lost to the model (a wrong --base-url, a server that is down) is a
+      // failed run, not a result: exit 1; a rerun retries them.
+      const modelErrors = summary.byExitReason.model_error ?? 0;
+      if (!stop.signal.aborted && summary.ran > 0 && modelErrors === summary.ran) {
+        process.stderr.write(
+          `collect: all ${summary.ran} episodes ended in model_error: is the model server reachable? Fix it and rerun the same command to retry them\n`,
+        );
+        process.exitCode = 1;
+      }
       const reasons = Object.entries(summary.byExitReason)
         .map(([reason, n]) => `${reason} ${n}`)
         .join(", ");
