@@ -234,6 +234,69 @@ describe("collect --queue with sealign workers", () => {
     }
   }, 120_000);
 
+  it("a worker stopped by SIGTERM hands back the episodes that outlast its drain time; another worker runs them", async () => {
+    const slow = await startScriptedServer((body) => {
+      const messages = body.messages as { role: string }[];
+      const reply =
+        messages.at(-1)?.role === "tool"
+          ? callMessage(toolCall("finish", { message: "done" }))
+          : callMessage(toolCall("execute_bash", { command: "sleep 8" }));
+      return { message: reply };
+    });
+    try {
+      const runDir = tempDir("sealign-queue-");
+      const queueName = "sealign-handback";
+      const first = startWorker(redis.url, [
+        "--queue-name",
+        queueName,
+        "--drain-timeout",
+        "1",
+        "--concurrency",
+        "2",
+      ]);
+      const run = start([
+        "collect",
+        "--tasks",
+        tasksFile,
+        "--model",
+        "openai:scripted",
+        "--base-url",
+        slow.baseUrl,
+        "--soft-timeout",
+        "30",
+        "--queue",
+        redis.url,
+        "--queue-name",
+        queueName,
+        "-o",
+        runDir,
+      ]);
+      await waitFor("both episodes to start", () => (first.output().match(/ started /g) ?? []).length === 2);
+      await waitFor("the sleeps to run", () => slow.requests.length >= 2);
+      first.child.kill("SIGTERM");
+      expect(await first.exit, first.output()).toBe(0);
+      expect(first.output().match(/ handed back /g)).toHaveLength(2);
+      expect(first.output()).toMatch(/stopped \(0 done, 0 failed, 2 handed back\)/);
+      // the next worker gets them and runs them to the end
+      const second = startWorker(redis.url, ["--queue-name", queueName]);
+      expect(await run.exit, run.output()).toBe(0);
+      const ids: string[] = [];
+      for await (const t of readTrajectories(join(runDir, "trajectories.jsonl"))) {
+        ids.push(t.task_id);
+        // finished by the second worker, not recorded as the first one's aborted episode
+        expect(t.outcome.exit_reason).toBe("finished");
+        expect((t.metadata.queue as { worker: string }).worker).toBe(
+          /^(\S+): waiting/m.exec(second.output())?.[1],
+        );
+      }
+      expect(ids.sort()).toEqual(["humanevalfix-python-0", "humanevalfix-python-1"]);
+      second.child.kill("SIGTERM");
+      expect(await second.exit).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  }, 180_000);
+
   it("records a job that fails on every attempt as an error episode, and the other episodes normally", async () => {
     const runDir = tempDir("sealign-queue-");
     // a repository task whose repository no worker has: preparing its base fails every time
