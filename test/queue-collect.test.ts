@@ -428,9 +428,9 @@ describe("collect --queue with sealign workers", () => {
       "-o",
       runDir,
     ]);
+    const noWorker = start(["worker", "--queue", "redis://127.0.0.1:6379/x"]);
     expect(await bad.exit).toBe(2);
     expect(bad.output()).toMatch(/field --queue: only redis:\/\/ URLs/);
-    const noWorker = start(["worker", "--queue", "redis://127.0.0.1:6379/x"]);
     expect(await noWorker.exit).toBe(2);
     expect(noWorker.output()).toMatch(/--queue: the database/);
     await expect(
@@ -443,5 +443,5 @@ describe("collect --queue with sealign workers", () => {
         queue: { url: "redis://127.0.0.1:1", connectTimeoutMs: 1500 },
       }),
     ).rejects.toThrow(/queue redis:\/\/127\.0\.0\.1:1\/0 did not answer in 1\.5s/);
-  }, 30_000);
+  }, 90_000);
 });
