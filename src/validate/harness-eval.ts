@@ -51,7 +51,7 @@ const MARK = "/root/.sealign-clean-mark";
  * hooks, info/attributes, the commit HEAD names), and the clean check. Prints `clean <hash>` when
  * the work tree is exactly the commit with nothing else in it.
  */
-const CHECK_SCRIPT = withHardenedGit(String.raw`
+const CHECK_SCRIPT = withHardenedGit(`
 head=$(sgit rev-parse HEAD) || exit 3
 left=$(sgit status --porcelain --ignored --untracked-files=all) || exit 3
 [ -z "$left" ] || { echo "dirty: $left" | head -20; exit 4; }
@@ -61,7 +61,7 @@ echo "clean $fp"
 
 /** Reset to the image's commit, remove everything else, then check. */
 function resetScript(head: string): string {
-  return withHardenedGit(String.raw`
+  return withHardenedGit(`
 sgit reset -q --hard ${head} || exit 3
 sgit clean -qfdx || exit 3
 `);
