@@ -35,6 +35,9 @@ export class OpenAIProvider implements ModelProvider {
   readonly name: string;
   private readonly client: OpenAI;
   private readonly options: OpenAIProviderOptions;
+  /** Failed attempts per request in flight, keyed by the request's trace header. */
+  private readonly faults = new Map<string, string[]>();
+  private nextTrace = 0;
 
   constructor(options: OpenAIProviderOptions) {
     this.options = options;
@@ -44,6 +47,8 @@ export class OpenAIProvider implements ModelProvider {
       apiKey: options.apiKey,
       timeout: options.timeoutMs ?? 600_000,
       maxRetries: options.maxRetries ?? 4,
+      // Sees every attempt, so the faults the client retried are recorded with the request.
+      fetch: (url, init) => this.tracedFetch(url, init),
     });
     if (knowsTokenizer(options.model)) {
       this.countTokens = (messages, tools) => countConversationTokens(messages, tools, qwenTokens);
@@ -71,17 +76,27 @@ export class OpenAIProvider implements ModelProvider {
     delete recorded.messages;
     delete recorded.tools;
     let response: OpenAI.Chat.Completions.ChatCompletion;
+    const trace = String(this.nextTrace++);
+    const faults: string[] = [];
+    this.faults.set(trace, faults);
+    // A signal of this request's own: the client adds a listener per attempt, and on the
+    // episode's long-lived signal they piled up (MaxListenersExceededWarning).
+    const signal = request.signal ? AbortSignal.any([request.signal]) : undefined;
     try {
       response = (await this.client.chat.completions.create(
         body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
-        { signal: request.signal },
+        { ...(signal ? { signal } : {}), headers: { [TRACE_HEADER]: trace } },
       )) as OpenAI.Chat.Completions.ChatCompletion;
     } catch (error) {
       const status = (error as { status?: number }).status;
-      throw new ModelError(`model request to ${this.options.baseUrl} failed: ${(error as Error).message}`, {
-        status,
-        cause: error,
-      });
+      const retried =
+        faults.length > 1 ? ` (after ${faults.length - 1} retries: ${faults.slice(0, -1).join(", ")})` : "";
+      throw new ModelError(
+        `model request to ${this.options.baseUrl} failed: ${(error as Error).message}${retried}`,
+        { status, cause: error },
+      );
+    } finally {
+      this.faults.delete(trace);
     }
     const choice = response?.choices?.[0];
     if (!choice?.message) {
@@ -120,8 +135,27 @@ export class OpenAIProvider implements ModelProvider {
         finish_reason: choice.finish_reason,
         response_model: response.model,
         ...(repairs.length ? { repairs } : {}),
+        // Faults the client retried before this answer: how many, and of which kinds.
+        ...(faults.length ? { retries: { count: faults.length, kinds: kindCounts(faults) } } : {}),
       },
     };
+  }
+
+  /** fetch that notes each failed attempt (an HTTP error status, or a network error) of a traced request. */
+  private async tracedFetch(
+    url: Parameters<typeof fetch>[0],
+    init?: Parameters<typeof fetch>[1],
+  ): Promise<Response> {
+    const headers = new Headers(init?.headers);
+    const faults = this.faults.get(headers.get(TRACE_HEADER) ?? "");
+    try {
+      const response = await fetch(url, init);
+      if (faults && response.status >= 400) faults.push(`http_${response.status}`);
+      return response;
+    } catch (error) {
+      if (faults) faults.push(faultKind(error));
+      throw error;
+    }
   }
 
   private usage(
@@ -147,6 +181,22 @@ export class OpenAIProvider implements ModelProvider {
    * otherwise, so that the context budget uses the server's own prompt counts instead.
    */
   readonly countTokens?: (messages: Message[], tools: CompletionRequest["tools"]) => number;
+}
+
+/** The header that ties the client's attempts to one request (servers ignore it). */
+const TRACE_HEADER = "x-sealign-request";
+
+/** A network error's kind: its code (ECONNREFUSED, ...) or timeout / abort. */
+function faultKind(error: unknown): string {
+  const e = error as { name?: string; cause?: { code?: string }; code?: string };
+  if (e?.name === "AbortError" || e?.name === "TimeoutError") return "timeout_or_abort";
+  return e?.cause?.code ?? e?.code ?? e?.name ?? "network_error";
+}
+
+function kindCounts(faults: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of faults) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
 }
 
 /**
