@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { InputError } from "../errors.js";
 import { expandImportInputs } from "../importers/files.js";
 import { IMPORT_FORMATS, type ImportFileResult, type ImportFormat, importFiles } from "../importers/index.js";
+import { checkInputFiles, ensureOutputFile, refuseOutputAmongInputs } from "../io/paths.js";
 
 interface ImportCommandOptions {
   from?: string;
@@ -30,6 +31,9 @@ export function registerImport(program: Command): void {
         );
       }
       const { files, leftOut } = await expandImportInputs(paths);
+      await checkInputFiles(files);
+      await refuseOutputAmongInputs(options.output, files, "--output");
+      await ensureOutputFile(options.output, "--output");
       const results = await importFiles(files, options.output, {
         from: options.from as ImportFormat | undefined,
         skipInvalid: options.skipInvalid,
