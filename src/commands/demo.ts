@@ -1,6 +1,7 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { runDemo } from "../demo/run.js";
 import { InputError } from "../errors.js";
+import { outputOf } from "./options.js";
 
 function number(value: string, field: string, integer = false): number {
   const n = Number(value);
@@ -16,7 +17,8 @@ export function registerDemo(program: Command): void {
     .description(
       "the whole method offline: built-in tasks, simulated teacher, validate, trees, pairs, export, train (if installed), eval, report",
     )
-    .option("-o, --out <dir>", "output folder (rerun to resume)", "sealign-demo")
+    .addOption(new Option("-o, --output <dir>", "output folder (rerun to resume)").default("sealign-demo"))
+    .addOption(new Option("--out <dir>", "same as --output").hideHelp())
     .option("--samples <n>", "simulated episodes per task", "4")
     .option("--limit <n>", "only the first N built-in tasks")
     .option("--language <names>", "only these languages (python,javascript)")
@@ -33,7 +35,8 @@ export function registerDemo(program: Command): void {
     .option("--unsafe-no-sandbox", "run the agent's commands and tests without bubblewrap")
     .action(
       async (o: {
-        out: string;
+        output: string;
+        out?: string;
         samples: string;
         limit?: string;
         language?: string;
@@ -46,7 +49,7 @@ export function registerDemo(program: Command): void {
         unsafeNoSandbox?: boolean;
       }) => {
         const result = await runDemo({
-          out: o.out,
+          out: outputOf(o),
           samples: number(o.samples, "--samples", true),
           limit: o.limit === undefined ? undefined : number(o.limit, "--limit", true),
           languages: o.language?.split(",").map((s) => s.trim()),

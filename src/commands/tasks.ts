@@ -4,7 +4,7 @@ import { loadBuiltinTasks } from "../builtin/load.js";
 import { InputError } from "../errors.js";
 import { writeJsonlAtomic } from "../io/atomic.js";
 import { synthesizeTasks } from "../synth/synth.js";
-import { checkChoices } from "./options.js";
+import { addOutputOption, checkChoices, outputOf } from "./options.js";
 
 function positiveInt(value: string, field: string): number {
   const n = Number(value);
@@ -69,22 +69,31 @@ export function registerTasks(program: Command): void {
       process.stdout.write(`${all.length} tasks\n`);
     });
 
-  tasks
+  const exportTasks = tasks
     .command("export")
-    .description("write the built-in tasks as a sealign task file (JSONL, local variant with inline files)")
-    .requiredOption("-o, --out <file>", "output .jsonl")
+    .description("write the built-in tasks as a sealign task file (JSONL, local variant with inline files)");
+  addOutputOption(exportTasks, "file", "output .jsonl", { required: true })
     .option("--language <names>", "only these languages (python,javascript)", list)
     .option("--only <names>", "only tasks whose name contains one of these", list)
     .option("--limit <n>", "at most this many tasks")
-    .action(async (options: { out: string; language?: string[]; only?: string[]; limit?: string }) => {
-      const selected = await selectBuiltin({
-        language: options.language,
-        only: options.only,
-        limit: options.limit === undefined ? undefined : positiveInt(options.limit, "--limit"),
-      });
-      await writeJsonlAtomic(options.out, selected);
-      process.stderr.write(`wrote ${selected.length} tasks to ${options.out}\n`);
-    });
+    .action(
+      async (options: {
+        out: string;
+        output?: string;
+        language?: string[];
+        only?: string[];
+        limit?: string;
+      }) => {
+        options.out = outputOf(options);
+        const selected = await selectBuiltin({
+          language: options.language,
+          only: options.only,
+          limit: options.limit === undefined ? undefined : positiveInt(options.limit, "--limit"),
+        });
+        await writeJsonlAtomic(options.out, selected);
+        process.stderr.write(`wrote ${selected.length} tasks to ${options.out}\n`);
+      },
+    );
 
   tasks
     .command("synth")
