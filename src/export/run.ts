@@ -20,7 +20,7 @@ import {
   sftRow,
 } from "./formats.js";
 import { loadRenderSetup, type RenderSetupOptions } from "./setup.js";
-import { prepareSft, type SftResult, sftExample } from "./sft.js";
+import { forStats, prepareSft, type SftResult, sftExample } from "./sft.js";
 import { countStats } from "./stats.js";
 
 export interface ExportOptions extends RenderSetupOptions {
@@ -153,7 +153,7 @@ export async function exportSft(inputs: string[], options: ExportOptions): Promi
           formatSkips.set(error.message, (formatSkips.get(error.message) ?? 0) + 1);
           continue;
         }
-        results.push(result);
+        results.push(forStats(result));
         tasks.add(trajectory.task_id);
         thoughtsDropped += droppedThoughts(options.format, result.example.messages);
         await writer.write(row);

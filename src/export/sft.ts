@@ -24,6 +24,15 @@ export interface SftResult {
   trainedTokensLost: number;
 }
 
+/**
+ * The result as kept for the dataset card once its row is written: the figures and the ids,
+ * without the messages (an export keeps one per example; with messages, memory grew with the
+ * whole dataset instead of the longest trajectory).
+ */
+export function forStats(result: SftResult): SftResult {
+  return { ...result, example: { ...result.example, messages: [], tools: [] } };
+}
+
 export function sftExample(trajectory: Trajectory): SftExample {
   return {
     id: trajectory.id,
