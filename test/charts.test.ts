@@ -93,3 +93,18 @@ describe("chart builders", () => {
     expect(pngSize(svgToPng(svg)).width).toBe(1280);
   });
 });
+
+describe("small values on an axis (the DPO reward margin, ~1e-5)", () => {
+  it("labels each tick with its value, not all of them 0", () => {
+    const svg = lineChart({
+      title: "DPO reward margin",
+      series: [{ name: "margin", points: [1, 2, 3, 4].map((x) => ({ x, y: x * 1.1e-5 })) }],
+    });
+    const yLabels = [...svg.matchAll(/text-anchor="end"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    const nonZero = yLabels.filter((l) => l !== "0");
+    expect(nonZero.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(nonZero).size).toBe(nonZero.length);
+    for (const label of nonZero) expect(Number(label)).toBeGreaterThan(0);
+    expect(Number(nonZero.at(-1))).toBeLessThan(1e-4);
+  });
+});

@@ -46,6 +46,9 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 export function formatTick(value: number, percent = false): string {
   if (percent) return `${Math.round(value * 1000) / 10}%`;
   if (Math.abs(value) >= 1000) return value.toLocaleString("en-US", { maximumFractionDigits: 0 });
+  // Small values (a DPO reward margin of 2e-5) keep their significant digits instead of all
+  // rounding to "0".
+  if (value !== 0 && Math.abs(value) < 0.001) return String(Number(value.toPrecision(3)));
   return String(Math.round(value * 1000) / 1000);
 }
 

@@ -66,13 +66,17 @@ export async function writeTrainReport(
   }[] = [
     { file: "loss-sft", title: "SFT training loss", series: [{ name: "loss", key: "loss", stage: "sft" }] },
     { file: "loss-dpo", title: "DPO training loss", series: [{ name: "loss", key: "loss", stage: "dpo" }] },
+    // One axis per quantity: the margin is ~1e-5 early on, the accuracy a fraction up to 1; on
+    // one axis the margin was a flat line at "0".
     {
       file: "rewards-dpo",
-      title: "DPO rewards",
-      series: [
-        { name: "chosen - rejected margin", key: "rewards/margins", stage: "dpo" },
-        { name: "preference accuracy", key: "rewards/accuracies", stage: "dpo" },
-      ],
+      title: "DPO reward margin (chosen - rejected)",
+      series: [{ name: "chosen - rejected margin", key: "rewards/margins", stage: "dpo" }],
+    },
+    {
+      file: "accuracy-dpo",
+      title: "DPO preference accuracy",
+      series: [{ name: "preference accuracy", key: "rewards/accuracies", stage: "dpo" }],
     },
   ];
   const written: string[] = [];

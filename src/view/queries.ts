@@ -121,8 +121,8 @@ export function viewOverview(catalog: Catalog): Overview {
   };
 }
 
-/** `sealign train`'s curves (loss-sft, loss-dpo, rewards-dpo) go under their own heading. */
-const TRAINING_CHART = /(^|\/)(loss|rewards)-(sft|dpo)[^/]*\.svg$/;
+/** `sealign train`'s curves (loss-sft, loss-dpo, rewards-dpo, accuracy-dpo) go under their own heading. */
+const TRAINING_CHART = /(^|\/)(loss|rewards|accuracy)-(sft|dpo)[^/]*\.svg$/;
 
 function chartGroup(path: string): "training" | "eval" {
   return TRAINING_CHART.test(path) ? "training" : "eval";
