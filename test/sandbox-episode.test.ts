@@ -142,7 +142,10 @@ describe("without bubblewrap", () => {
   it("collect refuses to run agent commands unless --unsafe-no-sandbox is given", async () => {
     // a PATH with everything collect needs except bwrap
     const bin = tempDir("sealign-nobwrap-");
-    for (const tool of ["git", "sh", "bash", "prlimit", "python3", "cat", "ls", "rm", "mkdir", "env"]) {
+    // (coreutils and findutils: the in-environment workspace operations and the size check use them)
+    const tools = ["git", "sh", "bash", "prlimit", "python3", "cat", "ls", "rm", "mkdir", "env"];
+    tools.push("du", "head", "mktemp", "realpath", "base64", "dirname", "find");
+    for (const tool of tools) {
       const found = execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
       if (found) symlinkSync(found, join(bin, tool));
     }
