@@ -12,7 +12,7 @@ export function onPageKey(page, handlers) {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (!current || !current.page.isConnected) return;
+  if (!current?.page.isConnected) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   // Typing in a filter is not navigating.
   const target = event.target;
