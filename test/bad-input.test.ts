@@ -99,7 +99,7 @@ function commandsReading(bad: string, out: string): [string, string[]][] {
 }
 
 describe("a missing input", () => {
-  it("every command exits 2 naming the missing path, and writes nothing", async () => {
+  it("every command exits 2 naming the missing path, and writes nothing", { timeout: 120_000 }, async () => {
     const missing = join(dir, "no-such-file.jsonl");
     const out = join(dir, "out-missing");
     const cases = [
@@ -137,7 +137,9 @@ describe("a missing input", () => {
 });
 
 describe("a corrupt or cut .gz / .zst input", () => {
-  it("names the file, exit 2 (import, validate, export, eval, view, stats, tree, pairs)", async () => {
+  it("names the file, exit 2 (import, validate, export, eval, view, stats, tree, pairs)", {
+    timeout: 120_000,
+  }, async () => {
     const text = readFileSync(trajectories);
     const cutGz = join(dir, "cut.jsonl.gz");
     writeFileSync(cutGz, gzipSync(text).subarray(0, 2000));
@@ -166,7 +168,9 @@ describe("a corrupt or cut .gz / .zst input", () => {
 });
 
 describe("an input whose last line is cut short", () => {
-  it("import and export report the line, exit 2, leave no temp file and keep the earlier output", async () => {
+  it("import and export report the line, exit 2, leave no temp file and keep the earlier output", {
+    timeout: 120_000,
+  }, async () => {
     const cutDir = join(dir, "cut");
     mkdirSync(cutDir, { recursive: true });
     const text = readFileSync(trajectories, "utf8");
@@ -219,28 +223,32 @@ describe("an output folder that cannot be written", () => {
   const canMount =
     process.getuid?.() === 0 &&
     spawnSync("unshare", ["-m", "sh", "-c", "mount -t tmpfs none /mnt"], { encoding: "utf8" }).status === 0;
-  it.skipIf(!canMount)("a read-only file system: says it is read-only (not ENOENT), exit 2", async () => {
-    const ro = join(dir, "read-only");
-    mkdirSync(join(ro, "existing"), { recursive: true });
-    const prefix = [
-      "unshare",
-      "-m",
-      "sh",
-      "-c",
-      `mount --bind '${ro}' '${ro}' && mount -o remount,ro,bind '${ro}' '${ro}' && exec "$@"`,
-      "sh",
-    ];
-    // Half the commands write below the read-only folder, half into a folder that exists in it.
-    const cases = commandsWriting(ro).map(([name, args], i): [string, string[]] =>
-      i % 2 === 0
-        ? [name, args]
-        : [`${name} (existing folder)`, args.map((a) => a.replace(ro, join(ro, "existing")))],
-    );
-    for (const [name, args] of cases) {
-      const result = await sealign(args, { prefix });
-      expect(result.status, `${name}: ${result.stderr}`).toBe(2);
-      expectBadInput(result, [ro, "read-only file system"]);
-      expect(result.stderr, name).not.toContain("ENOENT");
-    }
-  });
+  it.skipIf(!canMount)(
+    "a read-only file system: says it is read-only (not ENOENT), exit 2",
+    { timeout: 300_000 },
+    async () => {
+      const ro = join(dir, "read-only");
+      mkdirSync(join(ro, "existing"), { recursive: true });
+      const prefix = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        `mount --bind '${ro}' '${ro}' && mount -o remount,ro,bind '${ro}' '${ro}' && exec "$@"`,
+        "sh",
+      ];
+      // Half the commands write below the read-only folder, half into a folder that exists in it.
+      const cases = commandsWriting(ro).map(([name, args], i): [string, string[]] =>
+        i % 2 === 0
+          ? [name, args]
+          : [`${name} (existing folder)`, args.map((a) => a.replace(ro, join(ro, "existing")))],
+      );
+      for (const [name, args] of cases) {
+        const result = await sealign(args, { prefix });
+        expect(result.status, `${name}: ${result.stderr}`).toBe(2);
+        expectBadInput(result, [ro, "read-only file system"]);
+        expect(result.stderr, name).not.toContain("ENOENT");
+      }
+    },
+  );
 });
