@@ -80,7 +80,9 @@ function lines(
 const DOWN = "http://127.0.0.1:1/v1";
 
 describe("collect with an unreachable model server", () => {
-  it("exits 1 when every episode is a model_error, and a rerun retries them exactly once", async () => {
+  it("exits 1 when every episode is a model_error, and a rerun retries them exactly once", {
+    timeout: 180_000,
+  }, async () => {
     const runDir = join(tempDir(), "run");
     expect(await collectCli(runDir, DOWN)).toBe(1);
     const failed = lines(join(runDir, "trajectories.jsonl"));
@@ -99,7 +101,7 @@ describe("collect with an unreachable model server", () => {
     expect(readFileSync(join(runDir, "trajectories.jsonl"), "utf8")).toBe(before);
   });
 
-  it("--no-retry-errors keeps the model_error episodes as results", async () => {
+  it("--no-retry-errors keeps the model_error episodes as results", { timeout: 180_000 }, async () => {
     const runDir = join(tempDir(), "run");
     expect(await collectCli(runDir, DOWN)).toBe(1);
     const failed = readFileSync(join(runDir, "trajectories.jsonl"), "utf8");
