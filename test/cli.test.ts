@@ -84,4 +84,28 @@ describe("the CLI's vocabulary (issue 16)", () => {
     expect(only.status).toBe(2);
     expect(only.stderr).toMatch(/--only "no-such-task-name" matches no built-in task/);
   });
+
+  it("every command that writes takes -o, --output (the older --out still works, unlisted)", () => {
+    for (const command of [
+      ["collect"],
+      ["validate"],
+      ["tree"],
+      ["pairs"],
+      ["export", "sft"],
+      ["export", "dpo"],
+      ["eval"],
+    ]) {
+      const help = sealign(...command, "--help").stdout;
+      expect(help, command.join(" ")).toMatch(/-o, --output </);
+      expect(help, command.join(" ")).not.toMatch(/--out </);
+    }
+    // a missing output is named by its one spelling
+    const missing = sealign("validate", "x.jsonl", "--tasks", "t.jsonl");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/-o, --output/);
+    // --out is accepted: the command gets as far as checking its input
+    const alias = sealign("export", "sft", "/nonexistent/in.jsonl", "--out", "/tmp/never-written.jsonl");
+    expect(alias.status).toBe(2);
+    expect(alias.stderr).toMatch(/\/nonexistent\/in\.jsonl/);
+  });
 });

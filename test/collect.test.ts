@@ -269,7 +269,7 @@ describe("sealign collect --validate", () => {
 });
 
 describe("sealign collect CLI: validation flag and clean stop", () => {
-  it("--validate records a report on every trajectory", async () => {
+  it("--validate records a report on every trajectory, and ends with the next command", async () => {
     const runDir = tempDir("sealign-collect-");
     const child = spawn(
       process.execPath,
@@ -285,7 +285,6 @@ describe("sealign collect CLI: validation flag and clean stop", () => {
         "--base-url",
         server.baseUrl,
         "--validate",
-        "--quiet",
         "-o",
         runDir,
       ],
@@ -301,6 +300,9 @@ describe("sealign collect CLI: validation flag and clean stop", () => {
     expect(all).toHaveLength(1);
     // the scripted model only runs the file and finishes: no patch, not resolved
     expect(all[0]?.outcome).toMatchObject({ resolved: false, report: { patch_exists: false } });
+    // it ends with where the run went and the next stage's command (validated already: tree)
+    expect(stderr).toContain(`wrote ${join(runDir, "trajectories.jsonl")}`);
+    expect(stderr).toMatch(/next: sealign tree .*trajectories\.jsonl -o .*trees/);
   }, 60_000);
 
   it("stops on SIGINT without waiting for a long command, and keeps nothing half-done", async () => {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Command } from "commander";
 import { EPISODE_DEFAULTS } from "../agent/episode.js";
 import { collect } from "../collect/run.js";
@@ -5,6 +6,7 @@ import { InputError } from "../errors.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { parseRuntimeName } from "../runtime/select.js";
+import { finalLines, shellArg } from "./options.js";
 
 interface CollectCommandOptions {
   tasks: string;
@@ -296,5 +298,13 @@ export function registerCollect(program: Command): void {
       process.stderr.write(
         `collect: ${summary.ran} episodes run, ${summary.alreadyDone} already done, ${summary.total} in all (${reasons || "none run"}) -> ${summary.runDir}\n`,
       );
+      // where it went and what to run next (not for scripts that asked for quiet)
+      if (!options.quiet && !stop.signal.aborted) {
+        const trajectories = join(summary.runDir, "trajectories.jsonl");
+        const next = options.validate
+          ? `sealign tree ${shellArg(trajectories)} -o ${shellArg(join(summary.runDir, "trees"))}`
+          : `sealign validate ${shellArg(trajectories)} --tasks ${shellArg(options.tasks)} -o ${shellArg(join(summary.runDir, "validated"))}`;
+        finalLines(process.stderr, trajectories, next);
+      }
     });
 }

@@ -3,10 +3,12 @@ import { InputError } from "../errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/formats.js";
 import { type ExportOptions, type ExportSummary, exportDpo, exportSft } from "../export/run.js";
 import { checkInputFiles, ensureOutputFile, refuseOutputAmongInputs } from "../io/paths.js";
+import { addOutputOption, outputOf } from "./options.js";
 
 interface ExportCliOptions {
   format: ExportFormat;
   out: string;
+  output?: string;
   model?: string;
   tokenizer?: string;
   chatTemplate?: string;
@@ -88,10 +90,6 @@ export function registerExport(program: Command): void {
       )
       .argument("<inputs...>", kind === "sft" ? "trajectory files (.jsonl[.gz|.zst])" : "pair files (.jsonl)")
       .addOption(new Option("--format <format>", "output format").choices([...EXPORT_FORMATS]).default("trl"))
-      .requiredOption(
-        "-o, --out <file>",
-        "output JSONL; the dataset card goes beside it (<name>.card.json/.md)",
-      )
       .option(
         "--model <dir>",
         "Hugging Face model folder whose tokenizer and chat template the trainer will use",
@@ -119,10 +117,14 @@ export function registerExport(program: Command): void {
           .default("all"),
       );
     else sub.setOptionValueWithSource("kind", "all", "default");
+    addOutputOption(sub, "file", "output JSONL; the dataset card goes beside it (<name>.card.json/.md)", {
+      required: true,
+    });
     sub.action(async (inputs: string[], o: ExportCliOptions) => {
+      o.out = outputOf(o);
       await checkInputFiles(inputs);
-      await refuseOutputAmongInputs(o.out, inputs, "--out");
-      await ensureOutputFile(o.out, "--out");
+      await refuseOutputAmongInputs(o.out, inputs, "--output");
+      await ensureOutputFile(o.out, "--output");
       const options = optionsOf(o);
       const summary = kind === "sft" ? await exportSft(inputs, options) : await exportDpo(inputs, options);
       report(summary, o.json);

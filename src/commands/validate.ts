@@ -11,6 +11,7 @@ import { defaultCacheDir } from "../validate/cache.js";
 import { readReport, validateRun } from "../validate/run.js";
 import { PARSERS, type ParserName } from "../validate/status.js";
 import { formatSummary } from "../validate/summary.js";
+import { addOutputOption, outputOf } from "./options.js";
 
 function positiveNumber(name: string) {
   return (value: string): number => {
@@ -23,8 +24,16 @@ function positiveNumber(name: string) {
 
 /** `sealign validate INPUT --tasks FILE -o OUT` */
 export function registerValidate(program: Command): void {
-  program
-    .command("validate")
+  const command = program.command("validate");
+  addOutputOption(
+    command,
+    "dir",
+    "output folder: trajectories.jsonl, report.json, summary.json, results.jsonl, logs/",
+    {
+      required: true,
+    },
+  );
+  command
     .description(
       "run each task's tests on each patch (trajectories or SWE-bench predictions) in a sandbox and grade it by SWE-bench's rule",
     )
@@ -33,10 +42,6 @@ export function registerValidate(program: Command): void {
       "sealign trajectories (.jsonl[.gz|.zst]) or SWE-bench predictions (JSONL, JSON list or dict)",
     )
     .requiredOption("--tasks <file>", "task file (SWE-bench / HumanEvalFix rows: JSON, JSONL or Parquet)")
-    .requiredOption(
-      "-o, --out <dir>",
-      "output folder: trajectories.jsonl, report.json, summary.json, results.jsonl, logs/",
-    )
     .addOption(
       new Option("--format <format>", "input format")
         .choices(["auto", "trajectories", "predictions"])
@@ -85,7 +90,10 @@ export function registerValidate(program: Command): void {
       positiveNumber("--attempts"),
       3,
     )
-    .option("--force", "replace the results of another run in --out (without it, only a resume may reuse it)")
+    .option(
+      "--force",
+      "replace the results of another run in --output (without it, only a resume may reuse it)",
+    )
     .option("-q, --quiet", "no progress on stderr")
     .action(
       async (
@@ -93,6 +101,7 @@ export function registerValidate(program: Command): void {
         options: {
           tasks: string;
           out: string;
+          output?: string;
           format: "auto" | "trajectories" | "predictions";
           workers: number;
           timeout: number;
@@ -112,10 +121,11 @@ export function registerValidate(program: Command): void {
           quiet?: boolean;
         },
       ) => {
+        options.out = outputOf(options);
         await checkInputFile(input);
         await checkInputFile(options.tasks, "--tasks");
         if (options.repos) await checkInputDir(options.repos, "--repos");
-        await ensureOutputDir(options.out, "--out");
+        await ensureOutputDir(options.out, "--output");
         if (options.queue) parseQueueUrl(options.queue); // a bad URL fails before anything runs
         // Read the harness's verdicts first: a bad path should fail before hours of validation.
         const harness = options.harness ? await readHarnessVerdicts(options.harness) : null;
