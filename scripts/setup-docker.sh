@@ -24,7 +24,9 @@ fail() {
 }
 
 need_apt=()
-command -v docker >/dev/null || need_apt+=(docker.io)
+# the daemon, not the client, decides: some machines ship a lone docker client (e.g. in
+# /usr/local/bin) with no engine beside it
+{ command -v docker >/dev/null && command -v dockerd >/dev/null; } || need_apt+=(docker.io)
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 if [ "${SEALIGN_SKIP_APT:-0}" != "1" ] && [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
