@@ -176,7 +176,7 @@ export function baseRecipeHash(
 }
 
 /** The labels and size of an image, or null when the daemon has none of that name. */
-async function inspectImage(
+export async function inspectImage(
   docker: Docker,
   image: string,
 ): Promise<{ labels: Record<string, string>; size: number } | null> {

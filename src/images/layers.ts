@@ -23,7 +23,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { HarnessSpec } from "../swebench/harness.js";
-import { RECIPE_LABEL } from "./base.js";
+import { inspectImage, RECIPE_LABEL } from "./base.js";
 import { envFixFor } from "./env-fixes.js";
 
 /** Bump when a layer's steps change in a way its scripts do not show. */
@@ -283,7 +283,7 @@ export class LayerBuilder {
     files: Record<string, string>,
     hostPaths: Record<string, string> = {},
   ): Promise<LayerImage> {
-    const existing = await inspect(this.docker, image);
+    const existing = await inspectImage(this.docker, image);
     if (existing && existing.labels[RECIPE_LABEL] === recipeHash && !this.options.force) {
       this.progress(`${layer} layer ${image}: up to date`);
       return {
@@ -317,7 +317,7 @@ export class LayerBuilder {
     } finally {
       rmSync(ctx, { recursive: true, force: true });
     }
-    const made = await inspect(this.docker, image);
+    const made = await inspectImage(this.docker, image);
     if (!made || made.labels[RECIPE_LABEL] !== recipeHash)
       throw new Error(`the build of ${image} finished but the image is missing or lacks its recipe label`);
     const durationMs = Date.now() - started;
@@ -512,19 +512,6 @@ function git(
     child.on("error", (e) => reject(new Error(`git: ${e.message}`)));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function inspect(
-  docker: Docker,
-  image: string,
-): Promise<{ labels: Record<string, string>; size: number } | null> {
-  try {
-    const info = await docker.getImage(image).inspect();
-    return { labels: info.Config?.Labels ?? {}, size: info.Size };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
 }
 
 /** `docker build` of a tar context streamed from `tar`; the build's output goes to `progress`. */
