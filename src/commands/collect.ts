@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { EPISODE_DEFAULTS } from "../agent/episode.js";
+import { TRAJECTORIES_FILE } from "../collect/manifest.js";
 import { collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
@@ -300,7 +301,7 @@ export function registerCollect(program: Command): void {
       );
       // where it went and what to run next (not for scripts that asked for quiet)
       if (!options.quiet && !stop.signal.aborted) {
-        const trajectories = join(summary.runDir, "trajectories.jsonl");
+        const trajectories = join(summary.runDir, TRAJECTORIES_FILE);
         const next = options.validate
           ? `sealign tree ${shellArg(trajectories)} -o ${shellArg(join(summary.runDir, "trees"))}`
           : `sealign validate ${shellArg(trajectories)} --tasks ${shellArg(options.tasks)} -o ${shellArg(join(summary.runDir, "validated"))}`;
