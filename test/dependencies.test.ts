@@ -50,7 +50,9 @@ describe("node-llama-cpp is optional", () => {
 
   it("a missing optional package is an InputError naming the feature and the install command", async () => {
     const absent = "sealign-test-no-such-package";
-    const error = await importOptional(absent, "^1.0.0", "the embedded model").catch((e) => e);
+    const error = (await importOptional(absent, "^1.0.0", "the embedded model").catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toContain("the embedded model needs sealign-test-no-such-package");
     expect(error.message).toContain("npm install sealign-test-no-such-package@^1.0.0");

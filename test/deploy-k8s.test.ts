@@ -22,6 +22,12 @@ const docs: Doc[] = readdirSync(dir)
     }),
   );
 const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+/** The one object of a kind (the manifests hold a single Redis service and stateful set). */
+function onlyOne(kind: string): Doc {
+  const found = byKind(kind);
+  expect(found, kind).toHaveLength(1);
+  return found[0] as Doc;
+}
 
 describe("deploy/k8s manifests", () => {
   it("every object has apiVersion, kind and a name, and each controller selects its own pods", () => {
@@ -41,8 +47,8 @@ describe("deploy/k8s manifests", () => {
   });
 
   it("Redis is a persistent, non-evicting, cluster-internal service the workers can reach", () => {
-    const [service] = byKind("Service");
-    const [redis] = byKind("StatefulSet");
+    const service = onlyOne("Service");
+    const redis = onlyOne("StatefulSet");
     expect(service.spec.type).toBe("ClusterIP");
     for (const [k, v] of Object.entries(service.spec.selector as Record<string, string>))
       expect(redis.spec.template.metadata.labels[k]).toBe(v);

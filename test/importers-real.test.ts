@@ -6,6 +6,7 @@ import { InputError } from "../src/errors.js";
 import { expandImportInputs } from "../src/importers/files.js";
 import { importFile, importFiles, newResult } from "../src/importers/index.js";
 import { readJsonl } from "../src/io/jsonl.js";
+import { contentText } from "../src/schema/content.js";
 import type { Trajectory } from "../src/schema/trajectory.js";
 import { parseTrajectory } from "../src/schema/validate.js";
 import { CLI, sharedData, tempDir } from "./helpers/paths.js";
@@ -74,7 +75,7 @@ describe("each shared trajectory file, counted against its source", () => {
       steps: messages.filter((m) => m.role === "assistant" && m.tool_calls?.length).length,
       calls: messages.reduce((n, m) => n + (m.tool_calls?.length ?? 0), 0),
       observations: messages.filter((m) => m.role === "tool").length,
-      patch: messages.find((m) => m.role === "exit").extra.submission,
+      patch: messages.find((m) => m.role === "exit")?.extra.submission,
     };
     expect(expected.calls).toBe(64);
     const { trajectories, format } = await importAll(file(name));
@@ -83,7 +84,9 @@ describe("each shared trajectory file, counted against its source", () => {
     expect(countsOf(t!)).toEqual(expected);
     expect(t!.outcome.exit_reason).toBe("finished");
     expect(t!.outcome.exit_detail).toBe("Submitted");
-    expect(t!.messages.some((m) => m.role === "user" && m.content?.includes("<returncode>"))).toBe(false);
+    expect(
+      t!.messages.some((m) => m.role === "user" && contentText(m.content).includes("<returncode>")),
+    ).toBe(false);
     expect(t!.task_id).toBe(source.instance_id);
     expect(t!.metadata.action_format).toBe("function_calling");
     expect(resultsAnswerCalls(t!)).toBe(true);

@@ -210,7 +210,8 @@ describe("critical decisions and pairs", () => {
     const confident = analyse(strong, { critical: { confidence: 0.95, minVisits: 10 } });
     expect(confident.pairs).toHaveLength(1);
     const meta = (confident.pairs[0] as Pair).meta as Record<string, unknown>;
-    expect((meta.chosen_interval as number[])[0]).toBeGreaterThan((meta.rejected_interval as number[])[1]);
+    const [, rejectedHigh] = meta.rejected_interval as [number, number];
+    expect((meta.chosen_interval as [number, number])[0]).toBeGreaterThan(rejectedHigh);
   });
 
   it("rejects bad options", () => {

@@ -16,7 +16,13 @@ import { venvPython } from "../src/train/paths.js";
 import { unexpectedChanges } from "../src/validate/harness-eval.js";
 import { REPO_ROOT, sharedData, tempDir } from "./helpers/paths.js";
 
-type Row = Record<string, unknown> & { instance_id: string; FAIL_TO_PASS: string[]; PASS_TO_PASS: string[] };
+type Row = Record<string, unknown> & {
+  instance_id: string;
+  repo: string;
+  base_commit: string;
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+};
 const rows = [
   ...JSON.parse(readFileSync(sharedData("swe-bench-dev-sample.json"), "utf8")),
   ...JSON.parse(readFileSync(sharedData("swe-bench-lite-sample.json"), "utf8")),
@@ -59,7 +65,7 @@ describe.skipIf(!swebenchReady)("the swebench harness through the helper", () =>
   it("gives make_test_spec's eval script, the specs and the harness's image names", async () => {
     const ids = ["pytest-dev__pytest-11143", "pylint-dev__astroid-1268", "pydicom__pydicom-1194"];
     const batch = await harnessSpecs(
-      ids.map((id) => ({ instance: byId(id) as never, repo_dir: repoDirOf(repos, byId(id).repo as string) })),
+      ids.map((id) => ({ instance: byId(id) as never, repo_dir: repoDirOf(repos, byId(id).repo) })),
     );
     expect(batch.swebenchVersion).toMatch(/^4\./);
     const [pytest, astroid, pydicom] = batch.answers.map((a) => (a.ok ? a.value : null)) as HarnessSpec[];

@@ -18,6 +18,20 @@ import { ensureTinyModel } from "./helpers/tiny-model.js";
  */
 const TOLERANCE = 1e-4; // relative, float32: the sums are the same, only their order differs
 
+/** One RESULT line of check_prefix_sharing.py: one attention implementation, shared vs stock. */
+interface PrefixResult {
+  attn: string;
+  pairs: number;
+  shared_tokens: number;
+  stock_tokens: number;
+  logps_max_rel: number;
+  loss_rel: number;
+  grad_max_rel: number;
+  grad_params: number;
+  grad_params_missing: string[];
+  chosen_logps: number[];
+}
+
 describe("DPO prefix sharing on the tiny Qwen3 (CPU)", () => {
   let dir: string;
   let hfDir: string;
@@ -50,7 +64,7 @@ describe("DPO prefix sharing on the tiny Qwen3 (CPU)", () => {
     );
     const results = lines
       .filter((l) => l.startsWith("RESULT "))
-      .map((l) => JSON.parse(l.slice(7)) as Record<string, number & string & string[]>);
+      .map((l) => JSON.parse(l.slice(7)) as PrefixResult);
     expect(results.map((r) => r.attn)).toEqual(["sdpa", "eager"]);
     for (const r of results) {
       expect(r.pairs).toBe(2);
@@ -62,7 +76,7 @@ describe("DPO prefix sharing on the tiny Qwen3 (CPU)", () => {
       expect(r.grad_params).toBeGreaterThan(10);
       expect(r.grad_params_missing).toEqual([]);
       // The comparison is not vacuous: the log-probs are those of real, long completions.
-      expect(Math.min(...(r.chosen_logps as unknown as number[]))).toBeLessThan(-10);
+      expect(Math.min(...r.chosen_logps)).toBeLessThan(-10);
     }
     const reasons = JSON.parse(lines.find((l) => l.startsWith("REASONS "))!.slice(8)) as Record<
       string,

@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../src/errors.js";
 import { parseJsonLine } from "../src/io/jsonl.js";
+import type { Message } from "../src/schema/trajectory.js";
 import { Catalog } from "../src/view/catalog.js";
 import { indexJsonl, readRecordAt } from "../src/view/line-index.js";
 import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "../src/view/queries.js";
 import { startViewServer } from "../src/view/server.js";
 import { summarizeTrajectory } from "../src/view/summaries.js";
 import { tempDir } from "./helpers/paths.js";
+import { apiError, getApi } from "./helpers/view-api.js";
 import { FIXTURE_TASKS, fixtureTrajectories, writeFixtureRun } from "./helpers/view-fixture.js";
 
 /** GET /api/overview with a given Host header (fetch does not let a test set it). */
@@ -22,6 +24,11 @@ function statusWithHost(port: number, host: string): Promise<number> {
     req.on("error", reject);
     req.end();
   });
+}
+
+/** The first tool call of an assistant message (undefined for any other message). */
+function firstCall(message: Message | null | undefined) {
+  return message?.role === "assistant" ? message.tool_calls?.[0] : undefined;
 }
 
 let run: string;
@@ -273,18 +280,16 @@ describe("HTTP server", () => {
     const server = await startViewServer(catalog);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      const overview = await (await fetch(`${server.url}api/overview`)).json();
+      const overview = await getApi(server.url, "overview");
       expect(overview.total.trajectories).toBe(21);
-      const page = await fetch(`${server.url}api/trajectories?task=${FIXTURE_TASKS[0]}&limit=3&offset=1`);
-      const body = await page.json();
+      const body = await getApi(server.url, "trajectories", `task=${FIXTURE_TASKS[0]}&limit=3&offset=1`);
       expect(body).toMatchObject({ total: 7, offset: 1 });
       expect(body.rows).toHaveLength(3);
-      expect(body.rows[0].messages).toBeUndefined(); // summaries only
-      const one = await (
-        await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(body.rows[0].id)}`)
-      ).json();
+      const [first] = body.rows;
+      expect(first).not.toHaveProperty("messages"); // summaries only
+      const one = await getApi(server.url, "trajectory", `id=${encodeURIComponent(first!.id)}`);
       expect(one.trajectory.messages.length).toBeGreaterThan(3);
-      expect(one.summary).toMatchObject({ id: body.rows[0].id, task_id: FIXTURE_TASKS[0] });
+      expect(one.summary).toMatchObject({ id: first!.id, task_id: FIXTURE_TASKS[0] });
       expect((await fetch(`${server.url}api/trajectory?id=nope`)).status).toBe(404);
       expect((await fetch(`${server.url}api/tasks?limit=abc`)).status).toBe(400);
       expect((await fetch(`${server.url}api/pairs?node_path=notjson`)).status).toBe(400);
@@ -292,14 +297,12 @@ describe("HTTP server", () => {
       expect((await fetch(`${server.url}static/../../package.json`)).status).toBe(404);
       expect(await statusWithHost(server.port, "evil.example")).toBe(403);
       expect(await statusWithHost(server.port, `localhost:${server.port}`)).toBe(200);
-      const tree = await (await fetch(`${server.url}api/tree?task=${FIXTURE_TASKS[0]}`)).json();
+      const tree = await getApi(server.url, "tree", `task=${FIXTURE_TASKS[0]}`);
       expect(tree.nodes).toHaveLength(10);
-      expect(tree.nodes.every((n: { message?: unknown }) => n.message === undefined)).toBe(true);
-      const critical = tree.nodes.find((n: { critical: boolean }) => n.critical);
-      const node = await (
-        await fetch(`${server.url}api/tree-node?task=${FIXTURE_TASKS[0]}&node=${critical.id}`)
-      ).json();
-      expect(node.message.tool_calls[0].function.name).toBe("execute_bash");
+      expect(tree.nodes.every((n) => !("message" in n))).toBe(true);
+      const critical = tree.nodes.find((n) => n.critical)!;
+      const node = await getApi(server.url, "tree-node", `task=${FIXTURE_TASKS[0]}&node=${critical.id}`);
+      expect(firstCall(node.message)?.function.name).toBe("execute_bash");
       expect(node.observation_preview).toContain("AssertionError");
       expect((await fetch(`${server.url}api/tree-node?task=${FIXTURE_TASKS[0]}&node=nope`)).status).toBe(404);
       expect((await fetch(`${server.url}api/tree?task=nope`)).status).toBe(404);
@@ -330,18 +333,16 @@ describe("a run without tree and pair files", () => {
     const server = await startViewServer(c);
     try {
       const task = FIXTURE_TASKS[1]!;
-      const tree = await (await fetch(`${server.url}api/tree?task=${task}`)).json();
+      const tree = await getApi(server.url, "tree", `task=${task}`);
       expect(tree.info.built_by_view).toBe(true);
       expect(tree.nodes).toHaveLength(10);
-      const critical = tree.nodes.find((n: { critical: boolean }) => n.critical);
-      const pairs = await (await fetch(`${server.url}api/pairs?task=${task}&node=${critical.id}`)).json();
+      const critical = tree.nodes.find((n) => n.critical)!;
+      const pairs = await getApi(server.url, "pairs", `task=${task}&node=${critical.id}`);
       expect(pairs.total).toBe(1);
-      const pair = await (
-        await fetch(`${server.url}api/pair?id=${encodeURIComponent(pairs.items[0].id)}`)
-      ).json();
-      expect(pair.chosen[0].tool_calls[0].function.arguments).toContain("current_depth == 0");
+      const pair = await getApi(server.url, "pair", `id=${encodeURIComponent(pairs.items[0]!.id)}`);
+      expect(firstCall(pair.chosen[0])?.function.arguments).toContain("current_depth == 0");
       // Pair files are not invented: the pairs list of the run stays empty.
-      expect((await (await fetch(`${server.url}api/pairs`)).json()).total).toBe(0);
+      expect((await getApi(server.url, "pairs")).total).toBe(0);
       expect((await fetch(`${server.url}api/tree?task=nope`)).status).toBe(404);
     } finally {
       await server.close();
@@ -360,7 +361,7 @@ describe("HTTP server when files change under it", () => {
       await rm(file);
       const res = await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(a!.id)}`);
       expect(res.status).toBe(500);
-      expect((await res.json()).error).toMatch(/ENOENT/);
+      expect(await apiError(res)).toMatch(/ENOENT/);
       expect((await fetch(`${server.url}api/overview`)).status).toBe(200);
     } finally {
       await server.close();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Catalog } from "../src/view/catalog.js";
 import { startViewServer, type ViewServer } from "../src/view/server.js";
 import { CLI, REPO_ROOT, tempDir } from "./helpers/paths.js";
+import { getApi } from "./helpers/view-api.js";
 import { FIXTURE_TASKS, writeFixtureRun } from "./helpers/view-fixture.js";
 
 /**
@@ -68,7 +69,7 @@ function bigTree(taskId: string, size = 500) {
   const nodes = [
     {
       id: "root",
-      parent: null,
+      parent: null as string | null,
       key: "root",
       visits: 250,
       successes: 100,
@@ -402,7 +403,7 @@ describe("sealign view (CLI)", () => {
       child.on("exit", (code) => reject(new Error(`exited ${code}`)));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const overview = await (await fetch(`${url}api/overview`)).json();
+    const overview = await getApi(url, "overview");
     expect(overview.total.trajectories).toBe(21);
     child.kill("SIGTERM");
     expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);

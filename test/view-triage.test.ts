@@ -8,6 +8,7 @@ import { readTestLog, stuckSteps } from "../src/view/trajectory-detail.js";
 import { queryTrajectories, trajectoryNeighbours } from "../src/view/trajectory-query.js";
 import { drawnExtras } from "../src/view/tree-labels.js";
 import { tempDir } from "./helpers/paths.js";
+import { apiError, getApi } from "./helpers/view-api.js";
 import {
   FIXTURE_FAILING_TEST,
   FIXTURE_TASKS,
@@ -90,24 +91,20 @@ describe("GET /api/trajectories across the corpus", () => {
   it("over HTTP: unknown filter values are 400 with the known values", async () => {
     const server = await startViewServer(catalog);
     try {
-      const ok = await (
-        await fetch(`${server.url}api/trajectories?outcome=failed&exit_reason=stuck&limit=2`)
-      ).json();
+      const ok = await getApi(server.url, "trajectories", `outcome=failed&exit_reason=stuck&limit=2`);
       expect(ok.total).toBe(3);
       expect(ok.rows).toHaveLength(2);
       const bad = await fetch(`${server.url}api/trajectories?outcome=broken`);
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toMatch(
-        /unknown outcome "broken"; known: resolved, failed, unvalidated/,
-      );
+      expect(await apiError(bad)).toMatch(/unknown outcome "broken"; known: resolved, failed, unvalidated/);
       const reason = await fetch(`${server.url}api/trajectories?exit_reason=bored`);
       expect(reason.status).toBe(400);
-      expect((await reason.json()).error).toMatch(/unknown exit_reason "bored"; known: finished, max_turns/);
+      expect(await apiError(reason)).toMatch(/unknown exit_reason "bored"; known: finished, max_turns/);
       expect((await fetch(`${server.url}api/trajectories?sort=colour`)).status).toBe(400);
       expect((await fetch(`${server.url}api/trajectories?empty_patch=maybe`)).status).toBe(400);
       expect((await fetch(`${server.url}api/trajectories?min_turns=many`)).status).toBe(400);
-      const byTask = await (await fetch(`${server.url}api/trajectories?sort=-task&limit=1`)).json();
-      expect(byTask.rows[0].task_id).toBe(FIXTURE_TASKS[2]);
+      const byTask = await getApi(server.url, "trajectories", `sort=-task&limit=1`);
+      expect(byTask.rows[0]?.task_id).toBe(FIXTURE_TASKS[2]);
     } finally {
       await server.close();
     }
@@ -119,20 +116,20 @@ describe("why it failed", () => {
     const server = await startViewServer(catalog);
     try {
       const wrong = `base-run/${FIXTURE_TASKS[0]}/1`;
-      const one = await (await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(wrong)}`)).json();
+      const one = await getApi(server.url, "trajectory", `id=${encodeURIComponent(wrong)}`);
       expect(one.failing_tests.FAIL_TO_PASS).toEqual([FIXTURE_FAILING_TEST]);
-      expect(one.test_log.path).toBe(fixtureLogPath(FIXTURE_TASKS[0]!, 1));
-      expect(one.test_log.text).toContain(`AssertionError: ${wrong}`);
+      expect(one.test_log).toMatchObject({
+        path: fixtureLogPath(FIXTURE_TASKS[0]!, 1),
+        text: expect.stringContaining(`AssertionError: ${wrong}`),
+      });
       expect(one.gold_patch).toContain("+                distance = abs(elem - elem2)");
       expect(one.stuck_steps).toEqual([]);
       const stuck = `base-run/${FIXTURE_TASKS[1]}/3`;
-      const s = await (await fetch(`${server.url}api/trajectory?id=${encodeURIComponent(stuck)}`)).json();
+      const s = await getApi(server.url, "trajectory", `id=${encodeURIComponent(stuck)}`);
       // steps: view, run, run again x3: steps 2-5 (0-based 1-4) repeat one action.
       expect(s.stuck_steps).toEqual([1, 2, 3, 4]);
       expect(s.test_log).toBeNull();
-      const links = await (
-        await fetch(`${server.url}api/trajectory-links?id=${encodeURIComponent(wrong)}`)
-      ).json();
+      const links = await getApi(server.url, "trajectory-links", `id=${encodeURIComponent(wrong)}`);
       expect(links.tree).toBe(true);
       expect(links.nodes.some((n: { critical: boolean }) => n.critical)).toBe(true);
       expect(links.pairs.map((p: { side: string }) => p.side)).toEqual(["rejected"]);
