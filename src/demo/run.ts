@@ -8,6 +8,7 @@ import { evaluate } from "../eval/run.js";
 import { exportDpo, exportSft } from "../export/run.js";
 import { writeFileAtomic, writeJsonlAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import { writePairs, writeTrees } from "../pairs/write.js";
 import { bwrapAvailable } from "../sandbox/bwrap.js";
 import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
@@ -42,7 +43,7 @@ export interface DemoOptions {
   sim?: string;
   seed?: number;
   concurrency?: number;
-  /** Critical-pair threshold and min visits passed to `sealign pairs`. */
+  /** Critical-pair threshold and min visits of the pairs stage (`writePairs`). */
   threshold?: number;
   minVisits?: number;
   /** Skip the training stage even when the trainer environment is installed. */
@@ -76,34 +77,6 @@ export interface DemoResult {
  * examples are cut (Qwen3's 151k-token vocabulary makes long CPU sequences costly).
  */
 const TRAIN_ARGS = { max_steps: 2, per_device_train_batch_size: 1, max_length: 2560, logging_steps: 1 };
-
-/** Run a registered sealign command in this process (the same code as the CLI). */
-async function runCommand(args: string[]): Promise<boolean> {
-  const { Command } = await import("commander");
-  const { registerCommands } = await import("../commands/index.js");
-  const program = new Command().name("sealign").exitOverride();
-  registerCommands(program);
-  if (!program.commands.some((c) => c.name() === args[0])) return false;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(args, { from: "user" });
-    if (process.exitCode !== undefined && process.exitCode !== 0)
-      throw new Error(`sealign ${args.join(" ")} exited with code ${process.exitCode}`);
-  } finally {
-    process.exitCode = before;
-  }
-  return true;
-}
-
-/** True when `sealign NAME` is a registered command in this build. */
-export async function hasCommand(name: string): Promise<boolean> {
-  const { Command } = await import("commander");
-  const { registerCommands } = await import("../commands/index.js");
-  const program = new Command();
-  registerCommands(program);
-  return program.commands.some((c) => c.name() === name);
-}
 
 async function readAll<T>(
   path: string,
@@ -241,27 +214,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   await stage("tree", async () => {
     // validate writes verdicts as they finish, not grouped by task: say so (no sorted-order attempt)
-    await runCommand(["tree", scored, "-o", treesDir, "--order", "unsorted", "--no-progress"]);
-    const index = JSON.parse(await readFile(join(treesDir, "index.json"), "utf8")) as unknown;
-    const entries = Array.isArray(index) ? index : ((index as { tasks?: unknown[] }).tasks ?? []);
-    return { detail: `${entries.length} task trees`, outputs: [treesDir] };
+    const trees = await writeTrees([scored], { out: treesDir, order: "unsorted" });
+    return { detail: `${trees.tasks.length} task trees`, outputs: [treesDir] };
   });
 
   let pairs: Pair[] = [];
   await stage("pairs", async () => {
-    await runCommand([
-      "pairs",
-      scored,
-      "-o",
-      pairsFile,
-      "--threshold",
-      String(threshold),
-      "--min-visits",
-      String(minVisits),
-      "--order",
-      "unsorted",
-      "--no-progress",
-    ]);
+    await writePairs([scored], {
+      out: pairsFile,
+      order: "unsorted",
+      analyse: { critical: { threshold, minVisits } },
+    });
     pairs = await readAll(pairsFile, parsePair);
     return {
       detail: `${pairs.length} critical pairs (threshold ${threshold}, min visits ${minVisits})`,
@@ -340,7 +303,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const configPath = join(out, "train.yaml");
       const { stringify } = await import("yaml");
       await writeFileAtomic(configPath, stringify(config));
-      await runCommand(["train", "--config", configPath]);
+      // Through the file, as `sealign train --config` reads it: the demo folder's train.yaml is
+      // then exactly what ran.
+      const { loadTrainConfig } = await import("../train/config.js");
+      const { runTraining } = await import("../train/run.js");
+      await runTraining(loadTrainConfig(configPath), { onProgress: (line) => log(`train: ${line}`) });
       return {
         detail:
           "a tiny random Qwen3 trained with TRL on the exports (SFT, then DPO from the SFT checkpoint; 2 steps each, sequences cut at 2,560 tokens)",

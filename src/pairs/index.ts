@@ -22,3 +22,16 @@ export {
   UnsortedInputError,
 } from "./run.js";
 export { type TaskStats, type TreeCorpusStats, taskStats, treeCorpusStats } from "./stats.js";
+export {
+  type CorpusStageOptions,
+  type CorpusStageResult,
+  type StageProvenance,
+  type TreeIndexEntry,
+  treeFileName,
+  type WritePairsOptions,
+  type WritePairsResult,
+  type WriteTreesOptions,
+  type WriteTreesResult,
+  writePairs,
+  writeTrees,
+} from "./write.js";
