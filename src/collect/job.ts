@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Episode, type EpisodeOptions } from "../agent/episode.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { safeFileName } from "../io/names.js";
 import type { PromptTemplates } from "../prompts/templates.js";
 import type { ModelProvider, Sampling } from "../providers/types.js";
 import { LocalRuntime } from "../runtime/local.js";
@@ -164,7 +165,8 @@ async function validateTrajectory(
 
 /**
  * Store a job's validation log as LOGS_DIR/TASK.SAMPLE.log and point the trajectory's report at
- * it; a trajectory without a log is returned as it is.
+ * it; a trajectory without a log is returned as it is. TASK is the task id made safe with a hash
+ * where it had to be cleaned, so two task ids never share a log file.
  */
 export async function storeValidationLog(result: CollectJobResult, logsDir: string): Promise<Trajectory> {
   const { trajectory, validationLog } = result;
@@ -211,10 +213,6 @@ export function failedJobTrajectory(data: CollectJobData, reason: string, attemp
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, seconds: 0, tool_errors: 0 },
     metadata: { queue: { attempts, failed: true } },
   });
-}
-
-function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
 /** The part of a run's episode options that travels with each job. */
