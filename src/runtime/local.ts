@@ -14,10 +14,11 @@ import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { safeFileName } from "../io/names.js";
 import { DEFAULT_LIMITS, DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
 import { pidsParent, sweepStaleCgroups } from "../sandbox/pids.js";
 import { PersistentShell } from "../sandbox/shell.js";
-import { git, prepareBase, safeName } from "../sandbox/workspace.js";
+import { git, prepareBase } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
 import type {
   Environment,
@@ -96,7 +97,7 @@ export class LocalRuntime implements Runtime {
     if (!dir)
       throw new Error(`the local runtime cannot open a base it did not prepare (${base.task.instance_id})`);
     const parent = await this.ownFolder();
-    const workspace = await mkdtemp(join(parent, `${safeName(options.name ?? base.task.instance_id)}-`));
+    const workspace = await mkdtemp(join(parent, `${safeFileName(options.name ?? base.task.instance_id)}-`));
     await rm(workspace, { recursive: true });
     try {
       // host git on the untouched base: --shared writes an alternates file, no object is shared writable

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { InputError } from "../errors.js";
+import { safeFileName } from "../io/names.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 
 const run = promisify(execFile);
@@ -95,7 +96,7 @@ export interface BaseWorkspace {
 export async function prepareBase(task: Task, options: PrepareOptions = {}): Promise<BaseWorkspace> {
   const parent = options.root ?? join(tmpdir(), "sealign-workspaces");
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, `${safeName(task.instance_id)}-base-`));
+  const dir = await mkdtemp(join(parent, `${safeFileName(task.instance_id)}-base-`));
   try {
     if (isInlineTask(task)) {
       await git(dir, ["init", "-q", "-b", "main"]);
@@ -134,7 +135,7 @@ export async function cloneWorkspace(
 ): Promise<string> {
   const parent = options.root ?? join(tmpdir(), "sealign-workspaces");
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, `${safeName(options.name ?? "ws")}-`));
+  const dir = await mkdtemp(join(parent, `${safeFileName(options.name ?? "ws")}-`));
   await rm(dir, { recursive: true });
   // --no-checkout: the files are written once, by the checkout of the base below
   await git(parent, ["clone", "-q", "--no-hardlinks", "--no-checkout", base.dir, dir]);
@@ -164,9 +165,4 @@ export async function diffAgainstBase(dir: string, baseCommit: string): Promise<
 /** Remove a workspace folder and everything in it. */
 export async function removeWorkspace(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-}
-
-/** A folder-name-safe form of a task id or name. */
-export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
 }

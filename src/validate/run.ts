@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
 import { readJsonl } from "../io/jsonl.js";
+import { safeFileName } from "../io/names.js";
 import { refuseOutputAmongInputs } from "../io/paths.js";
 import type { QueueRunOptions } from "../queue/coordinator.js";
 import { DockerRuntime } from "../runtime/docker.js";
@@ -92,9 +92,7 @@ interface ResultRecord {
 
 /** A log file name for an id: readable, and unique even when unsafe characters are replaced. */
 export function logName(id: string): string {
-  const safe = id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
-  const suffix = safe === id ? "" : `-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
-  return `${safe}${suffix}.log`;
+  return `${safeFileName(id, 100)}.log`;
 }
 
 /**
