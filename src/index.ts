@@ -81,7 +81,15 @@ export {
   pathErrorAsInputError,
   refuseOutputAmongInputs,
 } from "./io/paths.js";
-export { readJsonDocument, readRecords, type SourceRecord } from "./io/records.js";
+export { safeFileName } from "./io/names.js";
+export {
+  type ReadRecordsOptions,
+  readJsonDocument,
+  readParsed,
+  readRecords,
+  type SourceRecord,
+} from "./io/records.js";
+export { SkipLog, type SkipReason } from "./io/skip-log.js";
 export * from "./pairs/index.js";
 export {
   episodePrompts,
@@ -234,7 +242,7 @@ export { CODEACT_TOOLS } from "./tools/schemas.js";
 export { Toolbox, type ToolboxOptions } from "./tools/toolbox.js";
 export * from "./train/index.js";
 export { buildTrajectory, contentId, countTurns, type TrajectoryDraft } from "./trajectories/build.js";
-export { type ReadTrajectoriesOptions, readTrajectories, SkipLog } from "./trajectories/read.js";
+export { type ReadTrajectoriesOptions, readTrajectories } from "./trajectories/read.js";
 export * from "./tree/index.js";
 export {
   HarnessRoute,

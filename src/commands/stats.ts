@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { checkInputFiles } from "../io/paths.js";
+import { SkipLog } from "../io/skip-log.js";
 import { formatStats, StatsCollector } from "../stats/corpus.js";
-import { readTrajectories, SkipLog } from "../trajectories/read.js";
+import { readTrajectories } from "../trajectories/read.js";
 
 /** `sealign stats FILE... [--json]` */
 export function registerStats(program: Command): void {

@@ -7,7 +7,7 @@ import { InputError } from "../errors.js";
 import { evaluate } from "../eval/run.js";
 import { exportDpo, exportSft } from "../export/run.js";
 import { writeFileAtomic, writeJsonlAtomic } from "../io/atomic.js";
-import { readJsonl } from "../io/jsonl.js";
+import { readParsed } from "../io/records.js";
 import { writePairs, writeTrees } from "../pairs/write.js";
 import { bwrapAvailable } from "../sandbox/bwrap.js";
 import type { Pair } from "../schema/pair.js";
@@ -77,16 +77,6 @@ export interface DemoResult {
  * examples are cut (Qwen3's 151k-token vocabulary makes long CPU sequences costly).
  */
 const TRAIN_ARGS = { max_steps: 2, per_device_train_batch_size: 1, max_length: 2560, logging_steps: 1 };
-
-async function readAll<T>(
-  path: string,
-  parse: (value: unknown, where: { file: string; line: number }) => T,
-): Promise<T[]> {
-  const out: T[] = [];
-  for await (const record of readJsonl(path))
-    out.push(parse(record.value, { file: path, line: record.line }));
-  return out;
-}
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = resolve(options.out);
@@ -218,14 +208,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { detail: `${trees.tasks.length} task trees`, outputs: [treesDir] };
   });
 
-  let pairs: Pair[] = [];
+  const pairs: Pair[] = [];
   await stage("pairs", async () => {
     await writePairs([scored], {
       out: pairsFile,
       order: "unsorted",
       analyse: { critical: { threshold, minVisits } },
     });
-    pairs = await readAll(pairsFile, parsePair);
+    for await (const pair of readParsed(pairsFile, parsePair)) pairs.push(pair);
     return {
       detail: `${pairs.length} critical pairs (threshold ${threshold}, min visits ${minVisits})`,
       outputs: [pairsFile],

@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../errors.js";
 import { JsonlWriter, writeFileAtomic } from "../io/atomic.js";
-import { readRecords } from "../io/records.js";
+import { readParsed } from "../io/records.js";
+import { SkipLog } from "../io/skip-log.js";
 import { renderSft } from "../render/conversation.js";
 import { markSpans, previewDpo, tokenSummary } from "../render/preview.js";
 import type { Pair } from "../schema/pair.js";
 import { parsePair } from "../schema/validate.js";
-import { readTrajectories, SkipLog } from "../trajectories/read.js";
+import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { cardMarkdown, DATASET_CARD_SCHEMA, type DatasetCard } from "./card.js";
 import { type DpoResult, dpoExample, prepareDpo } from "./dpo.js";
@@ -233,15 +234,8 @@ async function finish(
   return { out: options.out, cardPath: paths.json, card };
 }
 
-async function* readPairs(path: string, skipInvalid: boolean, skipped: SkipLog): AsyncGenerator<Pair> {
-  for await (const { value, line } of readRecords(path)) {
-    try {
-      yield parsePair(value, { file: path, line });
-    } catch (error) {
-      if (!(skipInvalid && error instanceof InputError)) throw error;
-      skipped.reasons.push({ file: path, line, message: error.message.replace(`${path}:${line}: `, "") });
-    }
-  }
+function readPairs(path: string, skipInvalid: boolean, skipped: SkipLog): AsyncGenerator<Pair> {
+  return readParsed(path, parsePair, { skipInvalid, skipped });
 }
 
 /**

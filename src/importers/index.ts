@@ -1,11 +1,8 @@
 import { InputError } from "../errors.js";
 import { JsonlWriter } from "../io/atomic.js";
-import { parseJsonLine } from "../io/jsonl.js";
-import { readLines } from "../io/lines.js";
-import { readParquetRows } from "../io/parquet.js";
-import { readJsonDocument, recordFormatOf, type SourceRecord } from "../io/records.js";
+import { readJsonDocument, readRecords, recordFormatOf, type SourceRecord } from "../io/records.js";
+import { SkipLog } from "../io/skip-log.js";
 import type { Trajectory } from "../schema/trajectory.js";
-import { SkipLog } from "../trajectories/read.js";
 import { llmCompletionsImporter } from "./llm-completions.js";
 import { messageRowsImporter } from "./message-rows.js";
 import { miniSweAgentImporter } from "./mini-swe-agent.js";
@@ -91,7 +88,7 @@ export async function* importFile(
       }
     } catch (error) {
       if (!(options.skipInvalid && error instanceof InputError)) throw error;
-      result.skipped.reasons.push({ file, line: item.line, message: stripWhere(error.message, file) });
+      result.skipped.add(file, item.line, error);
     }
   }
 }
@@ -100,22 +97,15 @@ export function newResult(file: string): ImportFileResult {
   return { file, format: null, trajectories: 0, skipped: new SkipLog(), notes: new Map() };
 }
 
-function stripWhere(message: string, file: string): string {
-  return message.startsWith(file) ? message.replace(/^[^:]+:(\d+: )?/, "") : message;
-}
-
 /** Records of a file; malformed JSONL lines are thrown, or logged and passed over. */
 async function* sourceRecords(
   file: string,
   options: ImportOptions,
   skipped: SkipLog,
 ): AsyncGenerator<SourceRecord> {
-  const container = recordFormatOf(file);
-  if (container === "parquet") {
-    for await (const { value, row } of readParquetRows(file)) yield { value, line: row };
-    return;
-  }
-  if (container === "json") {
+  // A JSON document may be one whole record (an OpenHands event list) or a list of them: the
+  // importers decide. JSONL and Parquet are read as they are, one record a line or row.
+  if (recordFormatOf(file) === "json") {
     const document = await readJsonDocument(file);
     const forced = options.from ? importerFor(options.from) : null;
     const wholeDocument = forced ? forced.detect(document) : detectImporter(document) !== null;
@@ -126,18 +116,7 @@ async function* sourceRecords(
     }
     return;
   }
-  for await (const { text, line, terminated } of readLines(file)) {
-    if (/^\s*$/.test(text)) continue;
-    let value: unknown;
-    try {
-      value = parseJsonLine(file, text, line, terminated);
-    } catch (error) {
-      if (!(options.skipInvalid && error instanceof InputError)) throw error;
-      skipped.reasons.push({ file, line, message: stripWhere(error.message, file) });
-      continue;
-    }
-    yield { value, line, raw: text };
-  }
+  yield* readRecords(file, { skipInvalid: options.skipInvalid, skipped });
 }
 
 /** Import several files into one JSONL, atomically: on any error nothing is written. */

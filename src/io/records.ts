@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../errors.js";
-import { readJsonl } from "./jsonl.js";
+import { parseJsonLine } from "./jsonl.js";
+import { readLines } from "./lines.js";
 import { readParquetRows } from "./parquet.js";
+import type { SkipLog } from "./skip-log.js";
 
 /** One record of a data file and where it is: a line (JSONL), a row (Parquet) or an index (JSON). */
 export interface SourceRecord {
@@ -25,14 +27,43 @@ export function recordFormatOf(path: string): RecordFormat {
   return "jsonl";
 }
 
+/** How `readRecords` and `readParsed` read a file. */
+export interface ReadRecordsOptions {
+  /** The container format; default: by extension (`recordFormatOf`). */
+  format?: RecordFormat;
+  /** Pass over malformed JSONL lines (and, in `readParsed`, records `parse` rejects), counted in `skipped`. */
+  skipInvalid?: boolean;
+  /** Ignore a partial last JSONL line: what a process killed mid-append leaves (resuming a run file). */
+  tolerateTruncatedTail?: boolean;
+  /** Where skipped records are counted (default: a fresh log nobody reads). */
+  skipped?: SkipLog;
+}
+
 /**
  * Stream the records of JSONL (plain/.gz/.zst), Parquet, or JSON (a list, a dict keyed by id,
  * or a single object). JSON documents are read whole; use JSONL or Parquet for large data.
+ * The one record reader under every typed one (`readParsed`, `readTrajectories`, the
+ * importers, task and prediction loaders, the dataset check).
  */
-export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
-  const format = recordFormatOf(path);
+export async function* readRecords(
+  path: string,
+  options: ReadRecordsOptions = {},
+): AsyncGenerator<SourceRecord> {
+  const format = options.format ?? recordFormatOf(path);
   if (format === "jsonl") {
-    yield* readJsonl(path);
+    for await (const { text, line, terminated } of readLines(path)) {
+      if (/^\s*$/.test(text)) continue;
+      let value: unknown;
+      try {
+        value = parseJsonLine(path, text, line, terminated);
+      } catch (error) {
+        if (!terminated && options.tolerateTruncatedTail) return;
+        if (!(options.skipInvalid && error instanceof InputError)) throw error;
+        options.skipped?.add(path, line, error);
+        continue;
+      }
+      yield { value, line, raw: text };
+    }
   } else if (format === "parquet") {
     for await (const { value, row } of readParquetRows(path)) yield { value, line: row };
   } else {
@@ -42,6 +73,29 @@ export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
     } else {
       yield { value, line: 1 };
     }
+  }
+}
+
+/**
+ * Stream the records of a file checked by `parse` (a zod schema's parser such as `parseTrajectory`
+ * or `parsePair`). Without `skipInvalid` the first bad record throws its InputError (file, line,
+ * field); with it, bad records are counted in `skipped` and passed over.
+ */
+export async function* readParsed<T>(
+  path: string,
+  parse: (value: unknown, where: { file: string; line: number }) => T,
+  options: ReadRecordsOptions = {},
+): AsyncGenerator<T> {
+  for await (const { value, line } of readRecords(path, options)) {
+    let parsed: T;
+    try {
+      parsed = parse(value, { file: path, line });
+    } catch (error) {
+      if (!(options.skipInvalid && error instanceof InputError)) throw error;
+      options.skipped?.add(path, line, error);
+      continue;
+    }
+    yield parsed;
   }
 }
 

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { openDecompressed } from "../io/lines.js";
-import { SkipLog } from "../trajectories/read.js";
+import { SkipLog } from "../io/skip-log.js";
 import {
   type EngineOptions,
   type IndexJob,
