@@ -1,5 +1,5 @@
+import { actionKey } from "../schema/action-key.js";
 import type { Step } from "../schema/steps.js";
-import { actionKey } from "../tree/keys.js";
 import { firstRepeatedAction } from "../tree/stuck.js";
 
 /**

@@ -1,7 +1,7 @@
+import type { ActionKeyOptions } from "../schema/action-key.js";
 import type { Pair } from "../schema/pair.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { type TreeFile, treeFile } from "../tree/file.js";
-import type { ActionKeyOptions } from "../tree/keys.js";
 import { TaskTree, type TreeOptions } from "../tree/tree.js";
 import { TrajectoryView } from "../tree/view.js";
 import { type AblationOptions, trajectoryPairs } from "./ablation.js";

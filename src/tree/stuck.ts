@@ -1,5 +1,5 @@
+import { type ActionKeyOptions, sameAction } from "../schema/action-key.js";
 import type { Step } from "../schema/steps.js";
-import { type ActionKeyOptions, sameAction } from "./keys.js";
 import { observationHash } from "./observation.js";
 
 export interface RepeatOptions extends ActionKeyOptions {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
+import { type ActionKeyOptions, actionKey } from "../schema/action-key.js";
 import { contentText } from "../schema/content.js";
 import { type Step, stepsOfMessages } from "../schema/steps.js";
 import type { Message, Trajectory } from "../schema/trajectory.js";
-import { type ActionKeyOptions, actionKey } from "./keys.js";
 import { normaliseObservation, observationHash, rawObservationHash, shortHash } from "./observation.js";
 
 /** A hash of tool names and prompt messages as they are (the cache key of a prompt key). */

@@ -1,9 +1,9 @@
 import { constants } from "node:fs";
 import { lstat, open, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { sameAction } from "../schema/action-key.js";
 import { steps } from "../schema/steps.js";
 import type { Trajectory } from "../schema/trajectory.js";
-import { sameAction } from "../tree/keys.js";
 
 /**
  * What the trajectory page says at its top about why a run failed: the exit reason, the tests
