@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { InputError } from "../errors.js";
-import { venvDir } from "../train/paths.js";
+import { venvDir } from "../package-paths.js";
 
 /**
  * Chat templates as the trainer uses them. TRL's SFT with `assistant_only_loss` needs

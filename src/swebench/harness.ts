@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { pythonFile, venvPython } from "../train/paths.js";
+import { pythonFile, venvPython } from "../package-paths.js";
 
 /** The swebench version the set-up installs (python/requirements-swebench.txt). */
 export const SWEBENCH_REQUIREMENTS = pythonFile("requirements-swebench.txt");
