@@ -4,7 +4,7 @@
  * ES modules checked with checkJs) imports these types through JSDoc, so the two cannot drift.
  */
 import type { Pair } from "../schema/pair.js";
-import type { Trajectory } from "../schema/trajectory.js";
+import type { AssistantMessage, Message, TestReport, ToolCall, Trajectory } from "../schema/trajectory.js";
 import type { Overview, Page, RunStats, TaskRow } from "./queries.js";
 import type { PairSummary, TrajectorySummary } from "./summaries.js";
 import type { TestLog } from "./trajectory-detail.js";
@@ -14,6 +14,8 @@ import type { DrawnNodeExtras } from "./tree-labels.js";
 import type { ViewTree, ViewTreeNode } from "./trees.js";
 
 export type {
+  AssistantMessage,
+  Message,
   Overview,
   Page,
   Pair,
@@ -21,6 +23,8 @@ export type {
   RunStats,
   TaskRow,
   TestLog,
+  TestReport,
+  ToolCall,
   Trajectory,
   TrajectoryLinks,
   TrajectoryRow,

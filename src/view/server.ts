@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SEALIGN_VERSION } from "../version.js";
+import type { DrawnTree, ViewApi, ViewApiName } from "./api-types.js";
 import type { Catalog } from "./catalog.js";
 import { viewOverview, viewPairs, viewTasks, viewTrajectories } from "./queries.js";
 import { failingTests, readTestLog, stuckSteps } from "./trajectory-detail.js";
@@ -96,118 +97,130 @@ function trajectoryQuery(params: URLSearchParams): TrajectoryQuery {
 }
 
 /** The drawn form of each tree the catalog has cached (dropped with it). */
-const drawnTrees = new WeakMap<object, unknown>();
+const drawnTrees = new WeakMap<object, DrawnTree>();
 
-async function api(catalog: Catalog, path: string, params: URLSearchParams): Promise<unknown> {
-  switch (path) {
-    case "/api/overview":
-      return { version: SEALIGN_VERSION, ...viewOverview(catalog) };
-    case "/api/tasks":
-      return viewTasks(catalog, {
+type Handler<N extends ViewApiName> = (
+  catalog: Catalog,
+  params: URLSearchParams,
+) => ViewApi[N] | Promise<ViewApi[N]>;
+
+/**
+ * One handler per endpoint of ViewApi (api-types.ts): the map's type makes each handler answer
+ * the type the web client reads, and an endpoint listed there without a handler does not compile.
+ */
+const handlers: { [N in ViewApiName]: Handler<N> } = {
+  overview: (catalog) => ({ version: SEALIGN_VERSION, ...viewOverview(catalog) }),
+  tasks: (catalog, params) =>
+    viewTasks(catalog, {
+      q: strParam(params, "q"),
+      sort: strParam(params, "sort") as "task" | undefined,
+      offset: intParam(params, "offset"),
+      limit: intParam(params, "limit"),
+    }),
+  trajectories: (catalog, params) => viewTrajectories(catalog, trajectoryQuery(params)),
+  // Previous / next trajectory in the list the page was opened from (same filters and sort).
+  "trajectory-neighbours": (catalog, params) =>
+    trajectoryNeighbours(catalog.trajectories, trajectoryQuery(params), required(params, "id")),
+  "trajectory-links": (catalog, params) => {
+    const id = required(params, "id");
+    const summary = catalog.trajectorySummary(id);
+    if (!summary) throw new HttpError(404, `no trajectory ${id}`);
+    return trajectoryLinks(catalog, summary.task_id, id);
+  },
+  trajectory: async (catalog, params) => {
+    const id = required(params, "id");
+    const trajectory = await catalog.trajectory(id);
+    const summary = catalog.trajectorySummary(id);
+    if (!trajectory || !summary) throw new HttpError(404, `no trajectory ${id}`);
+    // Why it failed, at the top of the page: failing tests, the test log, the repeated steps.
+    const report = trajectory.outcome.report;
+    const file = catalog.trajectoryFile(id)!;
+    return {
+      summary,
+      trajectory,
+      stuck_steps: stuckSteps(trajectory),
+      failing_tests: failingTests(trajectory),
+      test_log: report?.log_path ? await readTestLog(file, report.log_path) : null,
+      gold_patch: await catalog.goldPatch(trajectory.task_id),
+    };
+  },
+  pairs: (catalog, params) => {
+    // A task whose tree the viewer built (no tree file) lists that tree's pairs, unless pair
+    // files have some for it.
+    const task = strParam(params, "task");
+    const built = task === undefined ? undefined : catalog.builtPairSummaries(task);
+    const from = built && !catalog.pairs.some((p) => p.task_id === task) ? built : catalog.pairs;
+    return viewPairs(
+      catalog,
+      {
+        task,
+        minGap: intParam(params, "min_gap"),
+        maxGap: intParam(params, "max_gap"),
+        depth: intParam(params, "depth"),
+        tool: strParam(params, "tool"),
+        kind: strParam(params, "kind"),
+        nodePath: nodePathParam(params),
+        node: strParam(params, "node"),
+        side: strParam(params, "side"),
         q: strParam(params, "q"),
-        sort: strParam(params, "sort") as "task" | undefined,
+        sort: strParam(params, "sort") as "gap" | undefined,
         offset: intParam(params, "offset"),
         limit: intParam(params, "limit"),
-      });
-    case "/api/trajectories":
-      return viewTrajectories(catalog, trajectoryQuery(params));
-    case "/api/trajectory-neighbours": {
-      // Previous / next trajectory in the list the page was opened from (same filters and sort).
-      const id = required(params, "id");
-      return trajectoryNeighbours(catalog.trajectories, trajectoryQuery(params), id);
-    }
-    case "/api/trajectory-links": {
-      const id = required(params, "id");
-      const summary = catalog.trajectorySummary(id);
-      if (!summary) throw new HttpError(404, `no trajectory ${id}`);
-      return trajectoryLinks(catalog, summary.task_id, id);
-    }
-    case "/api/trajectory": {
-      const id = required(params, "id");
-      const trajectory = await catalog.trajectory(id);
-      if (!trajectory) throw new HttpError(404, `no trajectory ${id}`);
-      // Why it failed, at the top of the page: failing tests, the test log, the repeated steps.
-      const report = trajectory.outcome.report;
-      const file = catalog.trajectoryFile(id)!;
-      return {
-        summary: catalog.trajectorySummary(id),
-        trajectory,
-        stuck_steps: stuckSteps(trajectory),
-        failing_tests: failingTests(trajectory),
-        test_log: report?.log_path ? await readTestLog(file, report.log_path) : null,
-        gold_patch: await catalog.goldPatch(trajectory.task_id),
-      };
-    }
-    case "/api/pairs": {
-      // A task whose tree the viewer built (no tree file) lists that tree's pairs, unless pair
-      // files have some for it.
-      const task = strParam(params, "task");
-      const built = task === undefined ? undefined : catalog.builtPairSummaries(task);
-      const from = built && !catalog.pairs.some((p) => p.task_id === task) ? built : catalog.pairs;
-      return viewPairs(
-        catalog,
-        {
-          task: strParam(params, "task"),
-          minGap: intParam(params, "min_gap"),
-          maxGap: intParam(params, "max_gap"),
-          depth: intParam(params, "depth"),
-          tool: strParam(params, "tool"),
-          kind: strParam(params, "kind"),
-          nodePath: nodePathParam(params),
-          node: strParam(params, "node"),
-          side: strParam(params, "side"),
-          q: strParam(params, "q"),
-          sort: strParam(params, "sort") as "gap" | undefined,
-          offset: intParam(params, "offset"),
-          limit: intParam(params, "limit"),
-        },
-        from,
-      );
-    }
-    case "/api/pair": {
-      const id = required(params, "id");
-      const pair = await catalog.anyPair(id);
-      if (!pair) throw new HttpError(404, `no pair ${id}`);
-      return pair;
-    }
-    case "/api/tree": {
-      // The drawing needs no messages: they come with /api/tree-node when a node is opened.
-      const task = required(params, "task");
-      const tree = await catalog.tree(task);
-      if (!tree) throw new HttpError(404, `no tree for task ${task}`);
-      // Labels and marks cost a pass over every node: kept while the catalog keeps the tree.
-      const drawn = drawnTrees.get(tree);
-      if (drawn) return drawn;
-      const pairs = catalog.pairs.some((p) => p.task_id === task)
-        ? catalog.pairs.filter((p) => p.task_id === task)
-        : (catalog.builtPairSummaries(task) ?? []);
-      const extras = drawnExtras(tree.nodes, pairs, (id) => catalog.trajectorySummary(id));
-      const body = {
-        ...tree,
-        nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => ({
-          ...node,
-          ...extras.get(node.id),
-        })),
-      };
-      drawnTrees.set(tree, body);
-      return body;
-    }
-    case "/api/tree-node": {
-      const task = required(params, "task");
-      const id = required(params, "node");
-      const node = (await catalog.tree(task))?.nodes.find((n) => n.id === id);
-      if (!node) throw new HttpError(404, `no node ${id} in the tree of ${task}`);
-      return node;
-    }
-    case "/api/report": {
-      const index = intParam(params, "index");
-      const report = index === undefined ? undefined : await catalog.report(index);
-      if (report === undefined) throw new HttpError(404, "no such report");
-      return report;
-    }
-    default:
-      throw new HttpError(404, `no API ${path}`);
-  }
+      },
+      from,
+    );
+  },
+  pair: async (catalog, params) => {
+    const id = required(params, "id");
+    const pair = await catalog.anyPair(id);
+    if (!pair) throw new HttpError(404, `no pair ${id}`);
+    return pair;
+  },
+  tree: async (catalog, params) => {
+    // The drawing needs no messages: they come with /api/tree-node when a node is opened.
+    const task = required(params, "task");
+    const tree = await catalog.tree(task);
+    if (!tree) throw new HttpError(404, `no tree for task ${task}`);
+    // Labels and marks cost a pass over every node: kept while the catalog keeps the tree.
+    const drawn = drawnTrees.get(tree);
+    if (drawn) return drawn;
+    const pairs = catalog.pairs.some((p) => p.task_id === task)
+      ? catalog.pairs.filter((p) => p.task_id === task)
+      : (catalog.builtPairSummaries(task) ?? []);
+    const extras = drawnExtras(tree.nodes, pairs, (id) => catalog.trajectorySummary(id));
+    const body: DrawnTree = {
+      ...tree,
+      nodes: tree.nodes.map(({ message: _m, observation_preview: _o, ...node }) => ({
+        ...node,
+        ...extras.get(node.id),
+      })),
+    };
+    drawnTrees.set(tree, body);
+    return body;
+  },
+  "tree-node": async (catalog, params) => {
+    const task = required(params, "task");
+    const id = required(params, "node");
+    const node = (await catalog.tree(task))?.nodes.find((n) => n.id === id);
+    if (!node) throw new HttpError(404, `no node ${id} in the tree of ${task}`);
+    return node;
+  },
+  report: async (catalog, params) => {
+    const index = intParam(params, "index");
+    const report = index === undefined ? undefined : await catalog.report(index);
+    if (report === undefined) throw new HttpError(404, "no such report");
+    return report;
+  },
+};
+
+function isApiName(name: string): name is ViewApiName {
+  return Object.hasOwn(handlers, name);
+}
+
+async function api(catalog: Catalog, path: string, params: URLSearchParams): Promise<unknown> {
+  const name = path.slice("/api/".length);
+  if (!isApiName(name)) throw new HttpError(404, `no API ${path}`);
+  return handlers[name](catalog, params);
 }
 
 async function staticFile(path: string): Promise<{ body: Buffer; type: string }> {

@@ -10,12 +10,25 @@ import { trajectoriesPage } from "./trajectories.js";
 import { trajectoryPage } from "./trajectory.js";
 import { treePage } from "./tree-page.js";
 
-const app = document.getElementById("app");
-const status = document.getElementById("status");
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return el;
+}
+const app = byId("app");
+const status = byId("status");
 
 // ---- router: #/ · #/trajectories?… · #/task/<id> · #/trajectory/<id> · #/tree/<task>[/<node>] ·
 // #/pairs · #/pair/<id>
 
+/**
+ * A page: the route's captured parameters (decoded) in, its content out. Only an optional group
+ * can be left unmatched (undefined), and the pages with one take its parameter as optional.
+ * @typedef {(...params: string[]) => Promise<Node>} PageFn
+ */
+
+/** @type {[RegExp, PageFn][]} */
 const routes = [
   [/^#?\/?$/, overviewPage],
   [/^#\/trajectories(?:\?(.*))?$/, trajectoriesPage],
@@ -31,6 +44,7 @@ async function route() {
   const hash = location.hash || "#/";
   const mine = ++generation;
   for (const nav of document.querySelectorAll("[data-nav]")) {
+    if (!(nav instanceof HTMLElement)) continue;
     const section = hash.startsWith("#/pair")
       ? "pairs"
       : hash.startsWith("#/trajector")
@@ -45,13 +59,15 @@ async function route() {
     status.textContent = "loading…";
     document.body.dataset.ready = "0";
     try {
-      const content = await page(...params);
+      const content = await page(.../** @type {string[]} */ (params));
       if (mine !== generation) return;
       app.replaceChildren(content);
       status.textContent = "";
     } catch (error) {
       if (mine !== generation) return;
-      app.replaceChildren(h("div", { class: "error" }, String(error.message ?? error)));
+      app.replaceChildren(
+        h("div", { class: "error" }, error instanceof Error ? error.message : String(error)),
+      );
       status.textContent = "";
     }
     // Tests and benchmarks wait for this: the page has rendered its first content.

@@ -4,7 +4,8 @@ const COLORS = ["#2f7d4f", "#b8452e", "#b58a1c", "#3867a8", "#7a4fa0", "#4a8c8c"
 
 /**
  * Grouped horizontal bars: one group per label, one bar per series, values 0..1 (rates).
- * @param {{title: string, labels: string[], series: {name: string, values: number[]}[]}} spec
+ * @param {{title: string, labels: string[], series: {name: string, values: number[]}[],
+ *   href?: (label: number, serie: number) => string}} spec
  */
 export function rateBars({ title, labels, series, href }) {
   const barH = 14;
@@ -43,21 +44,29 @@ export function rateBars({ title, labels, series, href }) {
   );
 }
 
-/** An SVG link around a chart mark (a bar opens the trajectories it counts). */
+/**
+ * An SVG link around a chart mark (a bar opens the trajectories it counts).
+ * @param {string | undefined} href
+ * @param {SVGElement} mark
+ */
 function linked(href, mark) {
   return href ? s("a", { href, class: "bar-link" }, mark) : mark;
 }
 
-/** Round tick values from 0 to at least `max` (counts: whole numbers). */
+/**
+ * Round tick values from 0 to at least `max` (counts: whole numbers).
+ * @param {number} max
+ * @param {number} [count]
+ */
 export function countTicks(max, count = 4) {
   const raw = Math.max(1, max) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = Math.max(
     1,
-    [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((x) => x >= raw),
+    [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((x) => x >= raw) ?? 10 * magnitude,
   );
-  const ticks = [];
-  for (let v = 0; v < max + step; v += step) ticks.push(Math.round(v));
+  const ticks = [0];
+  for (let v = step; v < max + step; v += step) ticks.push(Math.round(v));
   return ticks;
 }
 
@@ -73,10 +82,10 @@ export function countBars({ title, bins, series, yLabel, href }) {
   const top = 10;
   const bottom = 30;
   const ticks = countTicks(Math.max(1, ...series.flatMap((x) => x.values)));
-  const max = ticks.at(-1);
+  const max = ticks.at(-1) ?? 1;
   const slot = width / bins.length;
   const barW = Math.max(2, (slot - 6) / series.length);
-  const y = (v) => height - (v / max) * (height - top);
+  const y = (/** @type {number} */ v) => height - (v / max) * (height - top);
   const svg = s("svg", {
     viewBox: `0 0 ${left + width + 10} ${height + bottom}`,
     class: "chart",
@@ -132,6 +141,7 @@ export function countBars({ title, bins, series, yLabel, href }) {
   );
 }
 
+/** @param {string[]} names */
 function legend(names) {
   if (names.length < 2) return null;
   return h(
@@ -143,7 +153,10 @@ function legend(names) {
   );
 }
 
-/** Long run keys (file paths) shortened to their tail. */
+/**
+ * Long run keys (file paths) shortened to their tail.
+ * @param {string} label
+ */
 export function short(label) {
   const text = String(label);
   return text.length > 28 ? `…${text.slice(-27)}` : text;

@@ -1,13 +1,22 @@
 import { highlightCode } from "./diff.js";
 import { folded, h } from "./dom.js";
 
-/** The text of OpenAI message content (string, list of parts, or null). */
+/**
+ * @typedef {import("../../src/view/api-types.js").Message} Message
+ * @typedef {import("../../src/view/api-types.js").ToolCall} ToolCall
+ */
+
+/**
+ * The text of OpenAI message content (string, list of parts, or null).
+ * @param {Message["content"] | undefined} content
+ */
 export function contentText(content) {
   if (content === null || content === undefined) return "";
   if (typeof content === "string") return content;
   return content.map((p) => (typeof p.text === "string" ? p.text : "")).join("");
 }
 
+/** @param {unknown} path */
 function languageOfPath(path) {
   if (typeof path !== "string") return null;
   if (path.endsWith(".py")) return "py";
@@ -16,9 +25,13 @@ function languageOfPath(path) {
   return null;
 }
 
-/** One tool call: name, then each argument (code-like ones as highlighted blocks). */
+/**
+ * One tool call: name, then each argument (code-like ones as highlighted blocks).
+ * @param {ToolCall} call
+ */
 export function renderCall(call) {
   const raw = call.function?.arguments ?? "";
+  /** @type {Record<string, unknown> | null} */
   let args = null;
   try {
     const parsed = JSON.parse(raw);
@@ -56,22 +69,28 @@ export function renderCall(call) {
   return box;
 }
 
-/** One assistant action: thought (reasoning + text) and tool calls. */
+/**
+ * One assistant action: thought (reasoning + text) and tool calls. Another message (a tree
+ * node's prompt) shows its text only.
+ * @param {Message} message
+ */
 export function renderAction(message) {
+  /** @type {HTMLElement[]} */
   const parts = [];
-  if (message.reasoning_content)
+  const assistant = message.role === "assistant" ? message : null;
+  if (assistant?.reasoning_content)
     parts.push(
       h(
         "div",
         { class: "thought" },
         h("span", { class: "lbl" }, "reasoning"),
-        folded(message.reasoning_content, 20),
+        folded(assistant.reasoning_content, 20),
       ),
     );
   const text = contentText(message.content);
   if (text)
     parts.push(h("div", { class: "thought" }, h("span", { class: "lbl" }, "thought"), folded(text, 20)));
-  for (const call of message.tool_calls ?? []) parts.push(renderCall(call));
+  for (const call of assistant?.tool_calls ?? []) parts.push(renderCall(call));
   if (parts.length === 0) parts.push(h("div", { class: "muted" }, "(empty message)"));
   return parts;
 }
@@ -79,10 +98,11 @@ export function renderAction(message) {
 /**
  * The conversation as the model saw it, one card per message. Tool results are labelled with
  * the call they answer; long prompts and observations are folded.
- * @param {any[]} messages
+ * @param {Message[]} messages
  * @param {{startStep?: number}} [options]
  */
 export function renderConversation(messages, options = {}) {
+  /** @type {Map<string, string>} */
   const calls = new Map();
   let step = options.startStep ?? 0;
   const list = h("div", { class: "conv" });
@@ -125,7 +145,7 @@ export function renderConversation(messages, options = {}) {
 
 /**
  * A strip of the steps (tool names), each jumping to its step: long trajectories have dozens.
- * @param {any[]} messages
+ * @param {Message[]} messages
  * @param {HTMLElement} conversation what renderConversation returned
  */
 export function stepStrip(messages, conversation) {

@@ -3,15 +3,25 @@ import { h } from "./dom.js";
 // A small syntax highlighter for unified diffs: line kinds (file header, hunk, added, removed)
 // and, inside code lines, keywords, strings, comments and numbers of the file's language.
 
+/** @typedef {"py" | "js" | "ts"} Lang */
+
+const JS_KEYWORDS =
+  "async await break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return static super switch this throw true try typeof undefined var void while with yield";
+
+/** @type {Record<"py" | "js" | "ts", string>} */
 const KEYWORDS = {
   py: "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield self",
-  js: "async await break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return static super switch this throw true try typeof undefined var void while with yield",
+  js: JS_KEYWORDS,
+  ts: `${JS_KEYWORDS} interface type enum implements readonly`,
 };
-KEYWORDS.ts = `${KEYWORDS.js} interface type enum implements readonly`;
 
 const TOKEN =
   /(#.*$|\/\/.*$)|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`)|\b(\d+(?:\.\d+)?)\b|\b([A-Za-z_]\w*)\b/g;
 
+/**
+ * @param {string} path
+ * @returns {Lang | null}
+ */
 function languageOf(path) {
   if (/\.py$/.test(path)) return "py";
   if (/\.(m?js|cjs|jsx)$/.test(path)) return "js";
@@ -19,7 +29,12 @@ function languageOf(path) {
   return null;
 }
 
-/** Spans for one line of code in a language (null: plain text). */
+/**
+ * Spans for one line of code in a language (null: plain text).
+ * @param {string} text
+ * @param {Lang | null} lang
+ * @returns {(string | HTMLElement)[]}
+ */
 export function highlightCode(text, lang) {
   const words = lang ? new Set(KEYWORDS[lang].split(" ")) : null;
   if (!words) return [text];
@@ -42,12 +57,17 @@ export function highlightCode(text, lang) {
   return parts;
 }
 
-/** A unified diff, highlighted. */
+/**
+ * A unified diff, highlighted.
+ * @param {string} patch
+ */
 export function renderDiff(patch) {
   const pre = h("pre", { class: "diff" });
+  /** @type {Lang | null} */
   let lang = null;
   for (const line of patch.split("\n")) {
     let cls = "ctx";
+    /** @type {(string | HTMLElement)[]} */
     let body = [line];
     if (
       line.startsWith("diff --git") ||
@@ -57,11 +77,11 @@ export function renderDiff(patch) {
     ) {
       cls = "file";
       const m = line.match(/^diff --git a\/(\S+)/);
-      if (m) lang = languageOf(m[1]);
+      if (m?.[1]) lang = languageOf(m[1]);
     } else if (line.startsWith("+++") || line.startsWith("---")) {
       cls = "file";
       const m = line.match(/^[+-]{3} [ab]\/(\S+)/);
-      if (m) lang = languageOf(m[1]);
+      if (m?.[1]) lang = languageOf(m[1]);
     } else if (line.startsWith("@@")) cls = "hunk";
     else if (line.startsWith("+")) {
       cls = "add";

@@ -1,6 +1,7 @@
 // Keyboard shortcuts of the page on screen. One listener for the app: a page registers its keys
 // when it renders, and they stop working once that page has left the document.
 
+/** @type {{page: HTMLElement, handlers: Record<string, () => unknown>} | null} */
 let current = null;
 
 /**

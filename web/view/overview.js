@@ -4,6 +4,15 @@ import { api, enc, h, link, pct } from "./dom.js";
 import { trajectoriesHref } from "./trajectories.js";
 import { virtualList } from "./vlist.js";
 
+/** @typedef {import("./dom.js").ViewApi} ViewApi */
+
+/**
+ * @param {string} label
+ * @param {string | number} value
+ * @param {string} [sub]
+ * @param {string} [cls]
+ * @param {string} [href]
+ */
 function statCard(label, value, sub, cls, href) {
   // A card that counts trajectories opens them in the trajectories table, pre-filtered.
   return h(
@@ -141,7 +150,7 @@ export async function overviewPage() {
         // Each bar opens the trajectories it counts.
         href: (label, serie) =>
           trajectoriesHref({
-            run: runs[serie].run,
+            run: runs[serie]?.run,
             ...[{ outcome: "resolved" }, { empty_patch: "1" }, { stuck: "1" }][label],
           }),
       }),
@@ -152,21 +161,24 @@ export async function overviewPage() {
           name: r.run,
           values: reasons.map((x) => (r.exit_reasons[x] ?? 0) / Math.max(1, r.trajectories)),
         })),
-        href: (label, serie) => trajectoriesHref({ run: runs[serie].run, exit_reason: reasons[label] }),
+        href: (label, serie) => trajectoriesHref({ run: runs[serie]?.run, exit_reason: reasons[label] }),
       }),
       countBars({
         title: "Assistant turns",
-        bins: t.turns_bins.map((b, i) =>
-          i + 1 < t.turns_bins.length ? `${b}-${t.turns_bins[i + 1] - 1}` : `${b}+`,
-        ),
+        bins: t.turns_bins.map((b, i) => {
+          const next = t.turns_bins[i + 1];
+          return next === undefined ? `${b}+` : `${b}-${next - 1}`;
+        }),
         series: runs.map((r) => ({ name: r.run, values: r.turns_hist })),
         yLabel: "trajectories",
-        href: (bin, serie) =>
-          trajectoriesHref({
-            run: runs[serie].run,
+        href: (bin, serie) => {
+          const next = t.turns_bins[bin + 1];
+          return trajectoriesHref({
+            run: runs[serie]?.run,
             min_turns: t.turns_bins[bin],
-            max_turns: bin + 1 < t.turns_bins.length ? t.turns_bins[bin + 1] - 1 : "",
-          }),
+            max_turns: next === undefined ? "" : next - 1,
+          });
+        },
       }),
     ),
   );
@@ -221,13 +233,18 @@ export async function overviewPage() {
   let timer = 0;
   search.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(showList, 200);
+    timer = window.setTimeout(showList, 200);
   });
   sort.addEventListener("change", showList);
   showList();
   page.append(h("h2", null, "Tasks ", count), h("div", { class: "filters" }, search, sort), holder);
 
   // eval's charts and sealign train's curves, each under its own heading.
+  /**
+   * @param {string} heading
+   * @param {string} cls
+   * @param {ViewApi["overview"]["charts"]} charts
+   */
   const chartSection = (heading, cls, charts) => {
     if (!charts.length) return;
     page.append(
@@ -351,6 +368,10 @@ export async function overviewPage() {
   return page;
 }
 
+/**
+ * @param {number} part
+ * @param {number} whole
+ */
 function meter(part, whole) {
   const w = whole ? (100 * part) / whole : 0;
   return h(

@@ -6,6 +6,14 @@ import { contentText, renderAction, renderConversation } from "./conversation.js
 import { api, enc, h, link } from "./dom.js";
 import { wordDiff } from "./worddiff.js";
 
+/**
+ * @typedef {import("../../src/view/api-types.js").Pair} Pair
+ * @typedef {import("../../src/view/api-types.js").Message} Message
+ * @typedef {import("../../src/view/api-types.js").ToolCall} ToolCall
+ * @typedef {import("./worddiff.js").Segment} Segment
+ */
+
+/** @param {string} id */
 export async function pairPage(id) {
   const pair = await api("pair", { id });
   return h(
@@ -24,11 +32,16 @@ export async function pairPage(id) {
   );
 }
 
+/** @param {Segment[]} segments */
 function marked(segments) {
   return segments.map((s) => (s.changed ? h("mark", { class: "wd" }, s.text) : s.text));
 }
 
-/** A tool call's arguments as {key: text} (null when they are not a JSON object). */
+/**
+ * A tool call's arguments as {key: text} (null when they are not a JSON object).
+ * @param {ToolCall | undefined} call
+ * @returns {Record<string, string> | null}
+ */
 function argsOf(call) {
   try {
     const parsed = JSON.parse(call?.function?.arguments ?? "");
@@ -46,9 +59,12 @@ function argsOf(call) {
 /**
  * One side's action with the words that differ from the other side's marked: its thought, then
  * each tool call's arguments compared key by key with the other's call at the same place.
+ * @param {Message} message
+ * @param {Message | undefined} other
  */
 function actionAgainst(message, other) {
-  if (message?.role !== "assistant" || other?.role !== "assistant") return renderAction(message);
+  if (message.role !== "assistant" || other?.role !== "assistant") return renderAction(message);
+  /** @type {HTMLElement[]} */
   const parts = [];
   const thought = [message.reasoning_content ?? "", contentText(message.content)].filter(Boolean).join("\n");
   const otherThought = [other.reasoning_content ?? "", contentText(other.content)].filter(Boolean).join("\n");
@@ -100,7 +116,10 @@ function actionAgainst(message, other) {
   return parts;
 }
 
-/** A pair: meta, the shared prefix (folded), then chosen and rejected side by side. */
+/**
+ * A pair: meta, the shared prefix (folded), then chosen and rejected side by side.
+ * @param {Pair} pair
+ */
 export function renderPair(pair) {
   const m = pair.meta;
   const prefix = h(
@@ -110,6 +129,14 @@ export function renderPair(pair) {
     renderConversation(pair.prompt),
   );
   const last = pair.prompt.slice(-2);
+  /**
+   * @param {string} name
+   * @param {Message[]} messages
+   * @param {Message[]} others
+   * @param {number} score
+   * @param {number} visits
+   * @param {string[]} ids
+   */
   const side = (name, messages, others, score, visits, ids) =>
     h(
       "div",

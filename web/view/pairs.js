@@ -2,6 +2,7 @@
 import { api, contrast, enc, h, link } from "./dom.js";
 import { virtualList } from "./vlist.js";
 
+/** @param {string} [query] the page's query string (filters) */
 export async function pairsPage(query) {
   const params = new URLSearchParams(query ?? "");
   const meta = await api("pairs", { limit: 0 });
@@ -103,7 +104,7 @@ export async function pairsPage(query) {
   for (const input of [q, task, minGap, depth]) {
     input.addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(show, 200);
+      timer = window.setTimeout(show, 200);
     });
   }
   tool.addEventListener("change", show);

@@ -4,6 +4,7 @@ import { api, enc, h, link, outcomeBadge } from "./dom.js";
 import { rememberList, trajectoriesHref } from "./trajectories.js";
 import { virtualList } from "./vlist.js";
 
+/** @param {string} taskId */
 export async function taskPage(taskId) {
   const [first, pairs] = await Promise.all([
     api("trajectories", { task: taskId, limit: 1 }),

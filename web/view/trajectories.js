@@ -5,6 +5,8 @@ import { short } from "./charts.js";
 import { api, enc, h, link, outcomeBadge } from "./dom.js";
 import { virtualList } from "./vlist.js";
 
+/** @typedef {import("./dom.js").Param} Param */
+
 /** The filters the page (and /api/trajectories) take, in the order the form shows them. */
 export const TRAJECTORY_FILTERS = [
   "q",
@@ -25,11 +27,18 @@ export const TRAJECTORY_FILTERS = [
 
 const LIST_KEY = "sealign.view.list";
 
-/** Remember the list a trajectory is opened from: its page steps to the next one in it. */
+/**
+ * Remember the list a trajectory is opened from: its page steps to the next one in it.
+ * @param {Record<string, Param>} params the list's /api/trajectories filters
+ */
 export function rememberList(params) {
   sessionStorage.setItem(LIST_KEY, JSON.stringify(params));
 }
 
+/**
+ * The list rememberList kept for this tab (null without one).
+ * @returns {Record<string, Param> | null}
+ */
 export function rememberedList() {
   try {
     return JSON.parse(sessionStorage.getItem(LIST_KEY) ?? "null");
@@ -38,15 +47,19 @@ export function rememberedList() {
   }
 }
 
-/** The hash of the trajectories page with these filters (empty ones left out). */
+/**
+ * The hash of the trajectories page with these filters (empty ones left out).
+ * @param {Record<string, Param>} filters
+ */
 export function trajectoriesHref(filters) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(filters))
-    if (v !== undefined && v !== null && v !== "") query.set(k, v);
+    if (v !== undefined && v !== null && v !== "") query.set(k, String(v));
   const qs = query.toString();
   return `#/trajectories${qs ? `?${qs}` : ""}`;
 }
 
+/** @type {[label: string, sort: string][]} */
 const COLUMNS = [
   ["trajectory", "id"],
   ["task", "task"],
@@ -59,13 +72,19 @@ const COLUMNS = [
   ["patch", "patch"],
 ];
 
+/** @param {string} [query] the page's query string (filters and sort) */
 export async function trajectoriesPage(query) {
   const params = new URLSearchParams(query ?? "");
   const o = await api("overview");
   const runs = o.runs.map((r) => r.run);
   const models = [...new Set(o.runs.flatMap((r) => r.models))].sort();
   const reasons = [...new Set(o.runs.flatMap((r) => Object.keys(r.exit_reasons)))].sort();
-  const value = (name) => params.get(name) ?? "";
+  const value = (/** @type {string} */ name) => params.get(name) ?? "";
+  /**
+   * @param {string} name
+   * @param {string} label
+   * @param {[value: string, text: string][]} options
+   */
   const select = (name, label, options) => {
     const el = h(
       "select",
@@ -79,6 +98,11 @@ export async function trajectoriesPage(query) {
     el.value = value(name);
     return el;
   };
+  /**
+   * @param {string} name
+   * @param {string} placeholder
+   * @param {string} [type]
+   */
   const input = (name, placeholder, type = "search") =>
     h("input", {
       id: `tf-${name}`,
@@ -98,7 +122,7 @@ export async function trajectoriesPage(query) {
     exit_reason: select(
       "exit_reason",
       "any exit reason",
-      reasons.map((r) => [r, r]),
+      reasons.map((r) => /** @type {[string, string]} */ ([r, r])),
     ),
     empty_patch: select("empty_patch", "any patch", [
       ["1", "empty patch"],
@@ -116,12 +140,12 @@ export async function trajectoriesPage(query) {
     run: select(
       "run",
       "any run",
-      runs.map((r) => [r, short(r)]),
+      runs.map((r) => /** @type {[string, string]} */ ([r, short(r)])),
     ),
     model: select(
       "model",
       "any model",
-      models.map((m) => [m, m]),
+      models.map((m) => /** @type {[string, string]} */ ([m, m])),
     ),
     min_turns: input("min_turns", "turns ≥", "number"),
     max_turns: input("max_turns", "turns ≤", "number"),
@@ -132,6 +156,7 @@ export async function trajectoriesPage(query) {
   const count = h("span", { class: "muted", id: "traj-count" });
   const holder = h("div");
   const current = () => {
+    /** @type {Record<string, string>} */
     const filters = {};
     for (const [name, el] of Object.entries(form)) if (el.value !== "") filters[name] = el.value;
     if (sort) filters.sort = sort;
@@ -202,7 +227,7 @@ export async function trajectoriesPage(query) {
   for (const el of Object.values(form)) {
     el.addEventListener(el.tagName === "SELECT" ? "change" : "input", () => {
       clearTimeout(timer);
-      timer = setTimeout(show, el.tagName === "SELECT" ? 0 : 200);
+      timer = window.setTimeout(show, el.tagName === "SELECT" ? 0 : 200);
     });
   }
   const clear = h(

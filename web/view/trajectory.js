@@ -8,6 +8,16 @@ import { api, enc, h, link, outcomeBadge } from "./dom.js";
 import { onPageKey } from "./keys.js";
 import { rememberedList, trajectoriesHref } from "./trajectories.js";
 
+/**
+ * @typedef {import("../../src/view/api-types.js").Trajectory} Trajectory
+ * @typedef {import("../../src/view/api-types.js").TrajectoryDetail} TrajectoryDetail
+ * @typedef {import("../../src/view/api-types.js").TestReport} TestReport
+ */
+
+/**
+ * @param {Trajectory} t
+ * @param {TrajectoryDetail} detail
+ */
 function whyItFailed(t, detail) {
   const o = t.outcome;
   if (o.resolved === true) return null;
@@ -60,8 +70,10 @@ function whyItFailed(t, detail) {
   return h("div", { class: "why", id: "why" }, lines);
 }
 
+/** @param {number[]} steps */
 function stepRange(steps) {
   // 0-based step indices -> "4-6" (1-based, as the page numbers steps).
+  /** @type {[number, number][]} */
   const runs = [];
   for (const s of steps) {
     const last = runs.at(-1);
@@ -71,9 +83,11 @@ function stepRange(steps) {
   return runs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
 }
 
+/** @param {Trajectory} t */
 function linksBox(t) {
   const box = h("div", { class: "links", id: "traj-links" }, h("span", { class: "muted" }, "links…"));
   void api("trajectory-links", { id: t.id }).then((links) => {
+    /** @type {import("./dom.js").Child[]} */
     const parts = [];
     const leaf = links.nodes.at(-1);
     if (links.tree) {
@@ -109,10 +123,14 @@ function linksBox(t) {
   return box;
 }
 
-/** Previous / next in the list the page was opened from (the trajectories table, a task). */
+/**
+ * Previous / next in the list the page was opened from (the trajectories table, a task).
+ * @param {Trajectory} t
+ */
 function neighbours(t) {
   const list = rememberedList() ?? { task: t.task_id };
   const box = h("div", { class: "neighbours", id: "neighbours" });
+  /** @type {{previous: string | null, next: string | null}} */
   const nav = { previous: null, next: null };
   void api("trajectory-neighbours", { ...list, id: t.id }).then((n) => {
     nav.previous = n.previous;
@@ -130,6 +148,7 @@ function neighbours(t) {
   return { box, nav };
 }
 
+/** @param {string} id */
 export async function trajectoryPage(id) {
   const detail = await api("trajectory", { id });
   const { trajectory: t, summary } = detail;
@@ -235,15 +254,15 @@ export async function trajectoryPage(id) {
   // j / k (or ↓ / ↑): next / previous step; n / p (or → / ←): next / previous trajectory.
   let at = -1;
   const stepEls = () => [...conversation.querySelectorAll(".msg.assistant[data-step]")];
-  const goStep = (delta) => {
+  const goStep = (/** @type {number} */ delta) => {
     const els = stepEls();
     if (!els.length) return;
     at = Math.max(0, Math.min(els.length - 1, at + delta));
     for (const el of els) el.classList.remove("current-step");
-    els[at].classList.add("current-step");
-    els[at].scrollIntoView({ block: "start" });
+    els[at]?.classList.add("current-step");
+    els[at]?.scrollIntoView({ block: "start" });
   };
-  const open = (other) => {
+  const open = (/** @type {string | null} */ other) => {
     if (other) location.hash = `#/trajectory/${enc(other)}`;
   };
   onPageKey(page, {
@@ -259,8 +278,9 @@ export async function trajectoryPage(id) {
   return page;
 }
 
+/** @param {TestReport} r */
 function testReport(r) {
-  const group = (name) => {
+  const group = (/** @type {"FAIL_TO_PASS" | "PASS_TO_PASS"} */ name) => {
     const g = r.tests_status?.[name];
     if (!g) return null;
     return h(

@@ -4,6 +4,16 @@ import { api, contrast, enc, h, link, outcomeBadge } from "./dom.js";
 import { renderPair } from "./pair.js";
 import { treeView } from "./tree.js";
 
+/**
+ * @typedef {import("../../src/view/api-types.js").ViewTreeNode} ViewTreeNode
+ * @typedef {import("../../src/view/api-types.js").DrawnTreeNode} DrawnTreeNode
+ * @typedef {ReturnType<typeof treeView>} TreeView
+ */
+
+/**
+ * @param {string} taskId
+ * @param {string} [nodeId] the node to select once drawn
+ */
 export async function treePage(taskId, nodeId) {
   const tree = await api("tree", { task: taskId });
   const [pairs, { rows: trajs, total: trajTotal }] = await Promise.all([
@@ -22,15 +32,15 @@ export async function treePage(taskId, nodeId) {
       "Click a node to see its action and the paths through it; critical nodes (ringed) show their pairs.",
     ),
   );
+  /** @type {TreeView | undefined} */
   let view;
   let selection = 0;
-  const onSelect = (node) => {
+  const onSelect = (/** @type {DrawnTreeNode} */ node) => {
     history.replaceState(null, "", `#/tree/${enc(taskId)}/${enc(node.id)}`);
     const mine = ++selection;
     // The node's message and observation come with its details (the drawing has no messages).
     void api("tree-node", { task: taskId, node: node.id }).then((full) => {
-      if (mine === selection)
-        panel.replaceChildren(...nodePanel(taskId, full, view, outcome).filter(Boolean));
+      if (mine === selection && view) panel.replaceChildren(...nodePanel(taskId, full, view, outcome));
     });
   };
   view = treeView(tree, { onSelect });
@@ -68,20 +78,32 @@ export async function treePage(taskId, nodeId) {
   return page;
 }
 
+/**
+ * The selected node's panel: its action, observation, numbers, pairs and paths.
+ * @param {string} taskId
+ * @param {ViewTreeNode} node
+ * @param {TreeView} view
+ * @param {Map<string, boolean | null>} outcome resolved or not, by trajectory id
+ * @returns {HTMLElement[]}
+ */
 function nodePanel(taskId, node, view, outcome) {
+  /** @type {HTMLElement[]} */
   const parts = [
     h("h3", null, node.critical ? "★ critical node" : `${node.kind} node`, " ", h("code", null, node.id)),
     node.message
       ? h("div", { class: "msg assistant node-action" }, renderAction(node.message))
       : h("pre", { class: "pre action" }, node.label),
-    node.observation_preview
-      ? h(
-          "div",
-          { class: "msg tool" },
-          h("div", { class: "role" }, "observation (start)"),
-          h("pre", { class: "pre" }, node.observation_preview),
-        )
-      : null,
+  ];
+  if (node.observation_preview)
+    parts.push(
+      h(
+        "div",
+        { class: "msg tool" },
+        h("div", { class: "role" }, "observation (start)"),
+        h("pre", { class: "pre" }, node.observation_preview),
+      ),
+    );
+  parts.push(
     h(
       "dl",
       { class: "facts" },
@@ -94,7 +116,7 @@ function nodePanel(taskId, node, view, outcome) {
         ["children", view.children(node.id).length],
       ].flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)]),
     ),
-  ];
+  );
   if (view.children(node.id).length) {
     parts.push(
       h(
@@ -129,7 +151,7 @@ function nodePanel(taskId, node, view, outcome) {
       return;
     }
     const target = h("div", { class: "pair-inline", id: "pair-inline" });
-    const open = async (id) => {
+    const open = async (/** @type {string} */ id) => {
       target.replaceChildren(h("p", { class: "muted" }, "loading…"));
       target.replaceChildren(renderPair(await api("pair", { id })));
     };
@@ -152,7 +174,7 @@ function nodePanel(taskId, node, view, outcome) {
               {
                 href: "#",
                 "data-pair": p.id,
-                onclick: (e) => {
+                onclick: (/** @type {Event} */ e) => {
                   e.preventDefault();
                   void open(p.id);
                 },
@@ -170,7 +192,8 @@ function nodePanel(taskId, node, view, outcome) {
       target,
     );
     // A critical node shows its (first) pair straight away: shared prefix, chosen vs rejected.
-    if (node.critical && here.items.length) void open(here.items[0].id);
+    const first = here.items[0];
+    if (node.critical && first) void open(first.id);
   });
   parts.push(
     h("h4", null, `${node.trajectory_ids.length} paths through this node`),

@@ -1,5 +1,11 @@
 import { h, s } from "./dom.js";
 
+/**
+ * A node as /api/tree draws it (no message or observation).
+ * @typedef {import("../../src/view/api-types.js").DrawnTreeNode} TreeNode
+ * @typedef {import("../../src/view/api-types.js").DrawnTree} DrawnTree
+ */
+
 const DX = 240; // horizontal distance between depths (room for a 60-character label)
 const DY = 26; // vertical distance between leaves
 const AUTO_FOLD_NODES = 800;
@@ -8,7 +14,10 @@ const CHAIN_NODES = 100;
 /** Below this zoom the labels would be unreadable specks: they are hidden until zoomed in. */
 const LABEL_MIN_SCALE = 0.45;
 
-/** Node colour by score: red (0) through amber to green (1); grey when unknown. */
+/**
+ * Node colour by score: red (0) through amber to green (1); grey when unknown.
+ * @param {number | null | undefined} score
+ */
 export function scoreColor(score) {
   if (score === null || score === undefined) return "#999";
   return `hsl(${Math.round(120 * score)}, 65%, 42%)`;
@@ -19,48 +28,55 @@ export function scoreColor(score) {
  * critical nodes ringed. Wheel zooms (around the pointer), dragging pans, a click selects a node,
  * a double click (or `toggle`) collapses / expands its subtree.
  *
- * @param {{nodes: any[]}} tree
- * @param {{onSelect: (node: any) => void}} options
+ * @param {{nodes: TreeNode[]}} tree
+ * @param {{onSelect: (node: TreeNode) => void}} options
  */
 export function treeView(tree, { onSelect }) {
+  /** @type {Map<string, TreeNode>} */
   const byId = new Map(tree.nodes.map((n) => [n.id, n]));
+  /** @type {Map<string, TreeNode[]>} */
   const children = new Map(tree.nodes.map((n) => [n.id, []]));
+  /** A node's children (none for an id the tree does not have). */
+  const kidsOf = (/** @type {string} */ id) => children.get(id) ?? [];
+  /** @type {TreeNode[]} */
   const roots = [];
   for (const n of tree.nodes) {
-    if (n.parent !== null && children.has(n.parent)) children.get(n.parent).push(n);
+    const siblings = n.parent === null ? undefined : children.get(n.parent);
+    if (siblings) siblings.push(n);
     else roots.push(n);
   }
   const maxVisits = Math.max(1, ...tree.nodes.map((n) => n.visits));
+  /** @type {Set<string>} */
   const collapsed = new Set();
   // A big tree opens with its single-trajectory tails folded (a tail is a path only one
   // trajectory took: it holds most nodes and no decision); "expand all" unfolds them.
   if (tree.nodes.length > AUTO_FOLD_NODES) {
     for (const n of tree.nodes) {
       const parent = n.parent === null ? null : byId.get(n.parent);
-      if (n.visits === 1 && parent && parent.visits > 1 && children.get(n.id).length) collapsed.add(n.id);
+      if (n.visits === 1 && parent && parent.visits > 1 && kidsOf(n.id).length) collapsed.add(n.id);
     }
   }
+  /** @type {string | null} */
   let selected = null;
   // Chains: a run of nodes with one child each says nothing until it branches or ends. They are
   // drawn as one edge labelled with how many steps it stands for; critical nodes and the chosen /
   // rejected children of one are never hidden in a chain, nor a node that was selected.
   let chains = tree.nodes.length > CHAIN_NODES;
+  /** @type {Set<string>} */
   const pinned = new Set();
-  const special = (n) => n.critical || n.role || pinned.has(n.id);
+  const special = (/** @type {TreeNode} */ n) => n.critical || n.role || pinned.has(n.id);
   // Subtree sizes, once (a collapsed node shows +N without walking its subtree each draw).
+  /** @type {Map<string, number>} */
   const size = new Map();
   {
     const order = [];
     const stack = [...roots];
-    while (stack.length) {
-      const n = stack.pop();
+    for (let n = stack.pop(); n; n = stack.pop()) {
       order.push(n);
-      stack.push(...children.get(n.id));
+      stack.push(...kidsOf(n.id));
     }
-    for (let i = order.length - 1; i >= 0; i--) {
-      const n = order[i];
-      size.set(n.id, 1 + children.get(n.id).reduce((sum, c) => sum + size.get(c.id), 0));
-    }
+    for (const n of order.reverse())
+      size.set(n.id, 1 + kidsOf(n.id).reduce((sum, c) => sum + (size.get(c.id) ?? 1), 0));
   }
   const view = { x: 20, y: 20, k: 1 };
 
@@ -68,16 +84,24 @@ export function treeView(tree, { onSelect }) {
   const svg = s("svg", { class: "tree-svg", tabindex: "0" }, layer);
   const root = h("div", { class: "tree-wrap" }, svg);
 
+  /** @param {TreeNode} node */
   function hiddenCount(node) {
-    return size.get(node.id) - 1;
+    return (size.get(node.id) ?? 1) - 1;
   }
 
-  /** The node a drawn edge from `parent` reaches through `kid`: the end of kid's chain. */
+  /**
+   * The node a drawn edge from `parent` reaches through `kid`: the end of kid's chain.
+   * @param {TreeNode} kid
+   */
   function chainEnd(kid) {
     let end = kid;
     let skipped = 0;
-    while (chains && !special(end) && !collapsed.has(end.id) && children.get(end.id).length === 1) {
-      end = children.get(end.id)[0];
+    for (
+      let only = kidsOf(end.id);
+      chains && !special(end) && !collapsed.has(end.id) && only.length === 1 && only[0];
+      only = kidsOf(end.id)
+    ) {
+      end = only[0];
       skipped++;
     }
     return { end, skipped };
@@ -88,39 +112,46 @@ export function treeView(tree, { onSelect }) {
    * children. `drawnParent` and `skippedTo` say which edges stand for chains of hidden steps.
    */
   function layout() {
+    /** @type {Map<string, {x: number, y: number}>} */
     const pos = new Map();
+    /** @type {Map<string, string>} */
     const drawnParent = new Map();
+    /** @type {Map<string, number>} */
     const skippedTo = new Map();
     let row = 0;
     // Iterative (a 10,000-node tree can be deep): children first, then the parent between them.
-    const stack = roots.map((r) => ({ node: r, depth: 0, visited: false, kids: null }));
-    while (stack.length) {
-      const item = stack.at(-1);
+    /** @type {{node: TreeNode, depth: number, visited: boolean, kids: TreeNode[]}[]} */
+    const stack = roots.map((r) => ({ node: r, depth: 0, visited: false, kids: [] }));
+    for (let item = stack.at(-1); item; item = stack.at(-1)) {
       const { node, depth } = item;
       if (!item.visited) {
         item.visited = true;
-        const raw = collapsed.has(node.id) ? [] : children.get(node.id);
+        const raw = collapsed.has(node.id) ? [] : kidsOf(node.id);
         item.kids = raw.map((kid) => {
           const { end, skipped } = chainEnd(kid);
           drawnParent.set(end.id, node.id);
           if (skipped) skippedTo.set(end.id, skipped);
           return end;
         });
-        for (let i = item.kids.length - 1; i >= 0; i--)
-          stack.push({ node: item.kids[i], depth: depth + 1, visited: false, kids: null });
+        for (const kid of [...item.kids].reverse())
+          stack.push({ node: kid, depth: depth + 1, visited: false, kids: [] });
         continue;
       }
       stack.pop();
-      if (item.kids.length === 0) pos.set(node.id, { x: depth * DX, y: row++ * DY });
+      const first = item.kids[0];
+      const last = item.kids.at(-1);
+      if (!first || !last) pos.set(node.id, { x: depth * DX, y: row++ * DY });
       else {
-        const first = pos.get(item.kids[0].id).y;
-        const last = pos.get(item.kids.at(-1).id).y;
-        pos.set(node.id, { x: depth * DX, y: (first + last) / 2 });
+        // Children are placed before their parent, so both are in pos.
+        const y0 = pos.get(first.id)?.y ?? 0;
+        const y1 = pos.get(last.id)?.y ?? 0;
+        pos.set(node.id, { x: depth * DX, y: (y0 + y1) / 2 });
       }
     }
     return { pos, drawnParent, skippedTo };
   }
 
+  /** @param {TreeNode} node */
   function radius(node) {
     return 3 + 9 * Math.sqrt(node.visits / maxVisits);
   }
@@ -133,9 +164,10 @@ export function treeView(tree, { onSelect }) {
     const nodes = s("g", { class: "nodes" });
     for (const [id, p] of pos) {
       const node = byId.get(id);
+      if (!node) continue;
       const parentId = drawnParent.get(id);
-      if (parentId !== undefined && pos.has(parentId)) {
-        const q = pos.get(parentId);
+      const q = parentId === undefined ? undefined : pos.get(parentId);
+      if (q) {
         const mx = (p.x + q.x) / 2;
         const skipped = skippedTo.get(id);
         edges.append(
@@ -155,7 +187,7 @@ export function treeView(tree, { onSelect }) {
           );
       }
       const r = radius(node);
-      const kids = children.get(id).length;
+      const kids = kidsOf(id).length;
       const cls = [
         "node",
         node.critical ? "critical" : "",
@@ -199,17 +231,23 @@ export function treeView(tree, { onSelect }) {
   }
 
   // One listener for every node (10,000 nodes would be 20,000 listeners).
+  /**
+   * The id of the node an event happened on (null off the nodes).
+   * @param {Event} event
+   */
+  const nodeIdOf = (event) =>
+    event.target instanceof Element ? (event.target.closest(".node")?.getAttribute("data-id") ?? null) : null;
   layer.addEventListener("click", (event) => {
-    const g = event.target.closest?.(".node");
-    if (!g) return;
+    const id = nodeIdOf(event);
+    if (id === null) return;
     event.stopPropagation();
-    select(g.dataset.id);
+    select(id);
   });
   layer.addEventListener("dblclick", (event) => {
-    const g = event.target.closest?.(".node");
-    if (!g) return;
+    const id = nodeIdOf(event);
+    if (id === null) return;
     event.stopPropagation();
-    toggle(g.dataset.id);
+    toggle(id);
   });
 
   function applyView() {
@@ -219,7 +257,10 @@ export function treeView(tree, { onSelect }) {
     svg.style.setProperty("--inv", String(1 / view.k));
   }
 
-  /** Make a node drawn: unfold its collapsed ancestors and keep it out of any chain. */
+  /**
+   * Make a node drawn: unfold its collapsed ancestors and keep it out of any chain.
+   * @param {string} id
+   */
   function reveal(id) {
     if (positions.has(id)) return;
     pinned.add(id);
@@ -227,22 +268,30 @@ export function treeView(tree, { onSelect }) {
     draw();
   }
 
+  /** @param {string} id */
   function select(id) {
-    if (!byId.has(id)) return;
+    const node = byId.get(id);
+    if (!node) return;
     reveal(id);
     selected = id;
     for (const el of layer.querySelectorAll(".node.selected")) el.classList.remove("selected");
     layer.querySelector(`.node[data-id="${CSS.escape(id)}"]`)?.classList.add("selected");
-    onSelect(byId.get(id));
+    onSelect(node);
   }
 
+  /** @param {string} id */
   function toggle(id) {
-    if (children.get(id).length === 0) return;
+    if (kidsOf(id).length === 0) return;
     if (collapsed.has(id)) collapsed.delete(id);
     else collapsed.add(id);
     draw();
   }
 
+  /**
+   * @param {number} factor
+   * @param {number} cx
+   * @param {number} cy
+   */
   function zoom(factor, cx, cy) {
     const k = Math.min(8, Math.max(0.05, view.k * factor));
     view.x = cx - ((cx - view.x) * k) / view.k;
@@ -268,18 +317,20 @@ export function treeView(tree, { onSelect }) {
   svg.addEventListener("keydown", (event) => {
     const current = selected ? byId.get(selected) : roots[0];
     if (!current) return;
-    const siblings = current.parent === null ? roots : children.get(current.parent);
+    const siblings = current.parent === null ? roots : kidsOf(current.parent);
     const at = siblings.indexOf(current);
-    const target = {
+    /** @type {Record<string, string | null | undefined>} */
+    const targets = {
       ArrowLeft: current.parent,
       h: current.parent,
-      ArrowRight: children.get(current.id)[0]?.id,
-      l: children.get(current.id)[0]?.id,
+      ArrowRight: kidsOf(current.id)[0]?.id,
+      l: kidsOf(current.id)[0]?.id,
       ArrowDown: siblings[at + 1]?.id,
       j: siblings[at + 1]?.id,
       ArrowUp: siblings[at - 1]?.id,
       k: siblings[at - 1]?.id,
-    }[event.key];
+    };
+    const target = targets[event.key];
     if (target === undefined || target === null) return;
     event.preventDefault();
     select(target);
@@ -294,9 +345,10 @@ export function treeView(tree, { onSelect }) {
     },
     { passive: false },
   );
+  /** @type {{x: number, y: number, vx: number, vy: number} | null} */
   let drag = null;
   svg.addEventListener("pointerdown", (event) => {
-    if (event.target.closest?.(".node")) return;
+    if (event.target instanceof Element && event.target.closest(".node")) return;
     drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y };
     svg.setPointerCapture(event.pointerId);
   });
@@ -381,12 +433,15 @@ export function treeView(tree, { onSelect }) {
     fit,
     select,
     toggle,
-    isCollapsed: (id) => collapsed.has(id),
+    isCollapsed: (/** @type {string} */ id) => collapsed.has(id),
     /** Nodes drawn now (chains and collapsed subtrees hide the rest). */
     drawn: () => positions.size,
-    children: (id) => children.get(id) ?? [],
-    node: (id) => byId.get(id),
-    /** Keys from the root to the node, root included. */
+    children: kidsOf,
+    node: (/** @type {string} */ id) => byId.get(id),
+    /**
+     * Keys from the root to the node, root included.
+     * @param {string} id
+     */
     pathOf(id) {
       const path = [];
       for (let n = byId.get(id); n; n = n.parent === null ? undefined : byId.get(n.parent))
@@ -396,15 +451,23 @@ export function treeView(tree, { onSelect }) {
   };
 }
 
-/** The server's label that tells the node apart from its siblings (tree-labels.ts). */
+/**
+ * The server's label that tells the node apart from its siblings (tree-labels.ts).
+ * @param {TreeNode} node
+ */
 function shortLabel(node) {
   const text = String(node.short ?? node.label ?? node.key).replace(/\s+/g, " ");
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
+/** @type {Record<string, string>} */
 const LEAF_MARK = { resolved: "✓", failed: "✗", stuck: "⟳", mixed: "½" };
 
-/** A leaf's outcome as a small badge on its top right (as moatless-tree-search marks them). */
+/**
+ * A leaf's outcome as a small badge on its top right (as moatless-tree-search marks them).
+ * @param {string} leaf
+ * @param {number} r
+ */
 function leafBadge(leaf, r) {
   return s(
     "g",

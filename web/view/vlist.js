@@ -7,16 +7,19 @@ const PAGE = 100;
  * and rows are fetched a page at a time as they scroll into view. With 10,000 trajectories the
  * page holds a few dozen row elements and has fetched one page.
  *
+ * @template T
  * @param {object} options
- * @param {(offset: number, limit: number) => Promise<{total: number, items?: unknown[], rows?: unknown[]}>} options.fetchPage
- * @param {(item: any, index: number) => HTMLElement} options.renderRow
+ * @param {(offset: number, limit: number) => Promise<{total: number, items?: T[], rows?: T[]}>} options.fetchPage
+ * @param {(item: T, index: number) => HTMLElement} options.renderRow
  * @param {number} [options.rowHeight] pixels per row (rows are fixed height)
  * @param {string} [options.height] CSS height of the scroller
  * @param {HTMLElement} [options.header] a header row kept above the rows
  * @param {(total: number) => void} [options.onTotal]
  */
 export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60vh", header, onTotal }) {
+  /** @type {Map<number, T[]>} */
   const pages = new Map();
+  /** @type {Set<number>} */
   const loading = new Set();
   let total = 0;
   let known = false;
@@ -26,18 +29,20 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
   const root = h("div", { class: "vlist" }, header ?? null, scroller);
   const empty = h("div", { class: "vempty" }, "nothing matches");
 
+  /** @param {number} index */
   function item(index) {
     const page = pages.get(Math.floor(index / PAGE));
     return page ? page[index % PAGE] : undefined;
   }
 
+  /** @param {number} pageIndex */
   async function load(pageIndex) {
     if (pages.has(pageIndex) || loading.has(pageIndex)) return;
     loading.add(pageIndex);
     try {
       const result = await fetchPage(pageIndex * PAGE, PAGE);
       // /api/trajectories answers {total, rows}; the other lists {total, items}.
-      pages.set(pageIndex, result.rows ?? result.items);
+      pages.set(pageIndex, result.rows ?? result.items ?? []);
       if (!known || result.total !== total) setTotal(result.total);
     } finally {
       loading.delete(pageIndex);
@@ -45,6 +50,7 @@ export function virtualList({ fetchPage, renderRow, rowHeight = 32, height = "60
     render();
   }
 
+  /** @param {number} n */
   function setTotal(n) {
     known = true;
     total = n;
