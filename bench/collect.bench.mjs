@@ -7,6 +7,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collect, loadTasks, PersistentShell, runEpisodeTimed } from "../dist/index.js";
+import { ZeroLatencyScriptedModel } from "../test/doubles/zero-latency-model.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const data = join(here, "..", "..", "shared", "data", "humanevalfix-python.jsonl");
@@ -16,41 +17,6 @@ const median = (xs) => {
 };
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-/**
- * BENCHMARK DOUBLE (not product code): a model that answers instantly from a fixed script of
- * eight varied actions (shell, editor view/str_replace, think, finish), so that only the
- * runtime's own cost is measured.
- */
-class ZeroLatencyScriptedModel {
-  name = "benchdouble:zero-latency";
-  async complete(_request, context) {
-    const call = (name, args) => ({
-      role: "assistant",
-      content: null,
-      tool_calls: [
-        { id: `c${context.turn}`, type: "function", function: { name, arguments: JSON.stringify(args) } },
-      ],
-    });
-    const script = [
-      () => call("execute_bash", { command: "echo step1" }),
-      () => call("str_replace_editor", { command: "view", path: "/workspace/main.py" }),
-      () => call("execute_bash", { command: "ls -la /workspace" }),
-      () => call("think", { thought: "the bug is somewhere in main.py" }),
-      () =>
-        call("str_replace_editor", {
-          command: "str_replace",
-          path: "/workspace/main.py",
-          old_str: "def ",
-          new_str: "def  ",
-        }),
-      () => call("execute_bash", { command: "git status --short" }),
-      () => call("str_replace_editor", { command: "view", path: "/workspace/main.py", view_range: [1, 5] }),
-      () => call("finish", { message: "done" }),
-    ];
-    return { message: (script[context.turn] ?? script[7])() };
-  }
-}
 
 const tasks = await loadTasks(data);
 const results = {

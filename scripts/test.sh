@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test from a fresh machine: set-up, lint, type check, then the whole test suite.
+# Run every test from a fresh machine: set-up, lint, type checks, then the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,5 +10,9 @@ bash scripts/setup-browser.sh
 bash scripts/setup-docker.sh || echo "test: no Docker daemon (see above); the docker runtime tests will be skipped"
 echo "test: lint"
 npx biome check .
+# src/ (tsconfig.json), test/ (tsconfig.test.json) and the viewer's client web/ (tsconfig.web.json,
+# checkJs against the view API's types): a type error fails the run before any test starts
+echo "test: type check (src/, test/, web/)"
+npm run typecheck
 echo "test: unit, integration and browser tests"
 npx vitest run
