@@ -71,6 +71,7 @@ export { JsonlAppender } from "./io/append.js";
 export { AtomicWriter, JsonlWriter, writeFileAtomic, writeJsonlAtomic } from "./io/atomic.js";
 export { type JsonlRecord, parseJsonLine, type ReadJsonlOptions, readJsonl } from "./io/jsonl.js";
 export { type Line, openDecompressed, readErrorOf, readLines } from "./io/lines.js";
+export { safeFileName } from "./io/names.js";
 export { readParquetRows } from "./io/parquet.js";
 export {
   checkInputDir,
@@ -81,7 +82,6 @@ export {
   pathErrorAsInputError,
   refuseOutputAmongInputs,
 } from "./io/paths.js";
-export { safeFileName } from "./io/names.js";
 export {
   type ReadRecordsOptions,
   readJsonDocument,
@@ -202,6 +202,23 @@ export { type ActionCall, type Observation, type Step, steps, stepsOfMessages } 
 export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
 export * from "./schema/trajectory.js";
 export { parsePair, parseTask, parseTrajectory, type Where } from "./schema/validate.js";
+export { type SimGroundTruth, simGroundTruth } from "./sim/ground-truth.js";
+export { type FileEdit, parseUnifiedDiff } from "./sim/patch.js";
+export {
+  DEFAULT_SIM_CONFIG,
+  type DecisionName,
+  type SimAction,
+  type SimConfig,
+  type SimDecision,
+  simPolicy,
+} from "./sim/policy.js";
+export {
+  createSimProvider,
+  parseSimSpec,
+  SIM_VERSION,
+  SimProvider,
+  type SimTurnRecord,
+} from "./sim/provider.js";
 export {
   type CorpusStats,
   formatStats,
@@ -253,25 +270,5 @@ export {
 export * from "./validate/index.js";
 export { runValidateJob, type ValidateJobData, type ValidateJobResult } from "./validate/job.js";
 export { QueuedValidations, validateRunId } from "./validate/queued.js";
-
-import "./sim/register.js";
-
-export { type SimGroundTruth, simGroundTruth } from "./sim/ground-truth.js";
-export { type FileEdit, parseUnifiedDiff } from "./sim/patch.js";
-export {
-  DEFAULT_SIM_CONFIG,
-  type DecisionName,
-  type SimAction,
-  type SimConfig,
-  type SimDecision,
-  simPolicy,
-} from "./sim/policy.js";
-export {
-  createSimProvider,
-  parseSimSpec,
-  SIM_VERSION,
-  SimProvider,
-  type SimTurnRecord,
-} from "./sim/provider.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";

@@ -12,7 +12,6 @@ import { simGroundTruth } from "../src/sim/ground-truth.js";
 import { parseUnifiedDiff } from "../src/sim/patch.js";
 import { DEFAULT_SIM_CONFIG } from "../src/sim/policy.js";
 import { parseSimSpec, SimProvider } from "../src/sim/provider.js";
-import "../src/sim/register.js";
 import { readTrajectories } from "../src/trajectories/read.js";
 import { validateRun } from "../src/validate/run.js";
 import { tempDir } from "./helpers/paths.js";

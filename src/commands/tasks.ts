@@ -1,4 +1,3 @@
-import "../sim/register.js";
 import type { Command } from "commander";
 import { loadBuiltinTasks } from "../builtin/load.js";
 import { InputError } from "../errors.js";

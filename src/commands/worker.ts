@@ -3,7 +3,6 @@ import { Option } from "commander";
 import { InputError } from "../errors.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { startQueueWorker } from "../queue/worker.js";
-import "../sim/register.js";
 
 function count(flag: string, min: number) {
   return (value: string): number => {

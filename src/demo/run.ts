@@ -16,7 +16,6 @@ import { parsePair } from "../schema/validate.js";
 import { simGroundTruth } from "../sim/ground-truth.js";
 import { DEFAULT_SIM_CONFIG } from "../sim/policy.js";
 import { parseSimSpec } from "../sim/provider.js";
-import "../sim/register.js";
 import { readTrajectories } from "../trajectories/read.js";
 import { validateRun } from "../validate/run.js";
 import { SEALIGN_VERSION } from "../version.js";

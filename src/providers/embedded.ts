@@ -14,7 +14,7 @@ import type {
 import { InputError } from "../errors.js";
 import type { AssistantMessage, Message, Tool } from "../schema/trajectory.js";
 import { importNodeLlamaCpp } from "./llama-cpp.js";
-import type { ProviderOptions } from "./registry.js";
+import type { ProviderOptions } from "./options.js";
 import { messageText } from "./tokens.js";
 import {
   type CompletionContext,

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { InputError } from "../errors.js";
 import { AssistantMessageSchema, type Message } from "../schema/trajectory.js";
-import type { ProviderOptions } from "./registry.js";
+import type { ProviderOptions } from "./options.js";
 import { countConversationTokens, knowsTokenizer, qwenTokens } from "./tokens.js";
 import {
   type CompletionContext,

@@ -1,25 +1,9 @@
 import { InputError } from "../errors.js";
+import type { ProviderOptions } from "./options.js";
 import type { ModelProvider } from "./types.js";
 
-/** Options every provider factory may read; each uses what applies to it. */
-export interface ProviderOptions {
-  /** OpenAI-compatible server base URL (`--base-url`, else OPENAI_BASE_URL). */
-  baseUrl?: string;
-  /** API key (`--api-key`, else OPENAI_API_KEY). */
-  apiKey?: string;
-  /** Per-request time-out in ms. */
-  timeoutMs?: number;
-  /** Retries on 429 / 5xx / time-outs. */
-  maxRetries?: number;
-  /** Where downloaded models are cached (embedded provider). */
-  cacheDir?: string;
-  /** Context size for in-process models (tokens). */
-  contextSize?: number;
-  /** Environment to read defaults from (default process.env); tests pass their own. */
-  env?: Record<string, string | undefined>;
-  /** Anything else a third-party provider wants. */
-  [key: string]: unknown;
-}
+// Re-exported: collect and the library index name it from the registry.
+export type { ProviderOptions } from "./options.js";
 
 /** Builds a provider from the part of the SPEC after `prefix:` (may be ""). */
 export type ProviderFactory = (
@@ -69,11 +53,16 @@ export async function createProvider(spec: string, options: ProviderOptions = {}
   return factory(rest, options);
 }
 
-// Built-in providers, loaded on first use so that importing sealign does not load their
-// dependencies (node-llama-cpp is heavy).
+// The built-in providers, registered here and nowhere else. Each is loaded on first use, so that
+// importing sealign does not load their dependencies (node-llama-cpp is heavy). The simulated
+// teacher is one of them: it answers the same interface, and nothing it imports leads back here
+// (test/architecture.test.ts checks that the imports form no circle).
 registerProvider("openai", async (rest, options) =>
   (await import("./openai.js")).createOpenAIProvider(rest, options),
 );
 registerProvider("embedded", async (rest, options) =>
   (await import("./embedded.js")).createEmbeddedProvider(rest, options),
+);
+registerProvider("sim", async (rest, options) =>
+  (await import("../sim/provider.js")).createSimProvider(rest, options),
 );

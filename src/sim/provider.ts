@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
-import type { ProviderOptions } from "../providers/registry.js";
+import type { ProviderOptions } from "../providers/options.js";
 import type {
   CompletionContext,
   CompletionRequest,
