@@ -1,5 +1,13 @@
 import type { MethodCheckResult } from "./method-check.js";
-import type { StageResult } from "./run.js";
+
+/** What happened to one stage of the demo. */
+export interface StageResult {
+  name: string;
+  status: "done" | "skipped" | "missing" | "failed";
+  detail: string;
+  seconds: number;
+  outputs: string[];
+}
 
 const pct = (x: number | null): string => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
 

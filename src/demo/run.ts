@@ -20,7 +20,7 @@ import { readTrajectories } from "../trajectories/read.js";
 import { validateRun } from "../validate/run.js";
 import { SEALIGN_VERSION } from "../version.js";
 import { type MethodCheckResult, methodCheck } from "./method-check.js";
-import { demoReport } from "./report.js";
+import { demoReport, type StageResult } from "./report.js";
 
 /**
  * `sealign demo`: the whole method on the built-in task suite, offline, with the simulated
@@ -52,14 +52,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
 }
 
-/** What happened to one stage. */
-export interface StageResult {
-  name: string;
-  status: "done" | "skipped" | "missing" | "failed";
-  detail: string;
-  seconds: number;
-  outputs: string[];
-}
+/** What happened to one stage (defined beside the report that renders it). */
+export type { StageResult } from "./report.js";
 
 export interface DemoResult {
   out: string;
