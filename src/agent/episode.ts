@@ -15,9 +15,11 @@ import type { BashToolLimits } from "../tools/bash.js";
 import { Toolbox } from "../tools/toolbox.js";
 import { buildTrajectory } from "../trajectories/build.js";
 import { EpisodeExit } from "./exit.js";
+import { type ReplaySpec, replayPrefix } from "./replay.js";
 import { openHandsStuckLabels, paperStuck, STUCK_LABELS, type StepFacts } from "./stuck.js";
 
 export { EpisodeExit } from "./exit.js";
+export { ReplayDiverged, type ReplayDivergence, type ReplaySpec } from "./replay.js";
 
 /** How one episode runs in an environment it is given. Defaults follow the paper's evaluation budget. */
 export interface EpisodeConfig {
@@ -48,10 +50,16 @@ export interface EpisodeConfig {
   onStep?: (info: { turn: number; tokens: number; toolErrors: number }) => void;
   /** When the episode's clock started (default: now): a caller that opened the environment for it passes its own start, so set-up counts. */
   startedAt?: number;
+  /**
+   * Start from a recorded prefix (a tree-search branch, docs/search.md): its turns are replayed
+   * through the tools first; `run` throws `ReplayDiverged` when an observation differs.
+   */
+  replay?: ReplaySpec;
 }
 
 /** `runEpisode`'s options: an episode's settings, and where its local environment comes from. */
-export interface EpisodeOptions extends Omit<EpisodeConfig, "task" | "provider" | "env" | "startedAt"> {
+export interface EpisodeOptions
+  extends Omit<EpisodeConfig, "task" | "provider" | "env" | "startedAt" | "replay"> {
   /** A base workspace already prepared for the task (shared by its samples); made here otherwise. */
   base?: BaseWorkspace;
   prepare?: PrepareOptions;
@@ -166,6 +174,7 @@ export class Episode {
   private async loop(): Promise<EpisodeExit> {
     try {
       await this.setup();
+      if (this.config.replay) await this.replay(this.config.replay);
       for (;;) await this.step();
     } catch (error) {
       if (error instanceof EpisodeExit) return error;
@@ -182,6 +191,24 @@ export class Episode {
       throw new EpisodeExit("sandbox_error", (error as Error).message);
     }
     this.setupMs = Date.now() - this.started;
+  }
+
+  /**
+   * Replay a recorded prefix (src/agent/replay.ts): afterwards the episode stands where the
+   * recorded one stood after `spec.turns` turns, with its messages, stuck facts and requests.
+   */
+  private async replay(spec: ReplaySpec): Promise<void> {
+    const deadline = this.started + this.limits.wallClockMs;
+    const result = await replayPrefix(this.toolbox, spec, this.messages, deadline);
+    this.messages.splice(0, this.messages.length, ...result.messages);
+    this.facts.push(...result.facts);
+    this.toolErrors += result.toolErrors;
+    this.requests.push(...structuredClone(spec.requests));
+    this.turn = spec.turns;
+    // no model call has counted the context yet: estimate it from the replayed text
+    const lastAssistant = this.messages.map((m) => m.role).lastIndexOf("assistant");
+    const before = this.messages.slice(0, lastAssistant + 1).reduce((n, m) => n + messageText(m).length, 0);
+    this.usage.lastContext = Math.ceil(before / 4);
   }
 
   /** One turn: the limits checked, the model queried, its tool calls executed, the stuck rules applied. */
@@ -246,6 +273,9 @@ export class Episode {
       sampleIndex: this.config.sampleIndex ?? 0,
       seed: this.sampling.seed ?? 0,
       turn: this.turn,
+      ...(this.config.replay
+        ? { replayed: { turns: this.config.replay.turns, seeds: this.config.replay.seeds } }
+        : {}),
     };
     const t0 = Date.now();
     let result: Awaited<ReturnType<ModelProvider["complete"]>>;
@@ -356,6 +386,7 @@ export class Episode {
         run_id: this.config.runId,
         sample_index: this.config.sampleIndex ?? 0,
         created_at: new Date().toISOString(),
+        ...(this.config.replay ? { branch: this.config.replay.branch } : {}),
       },
       tools: this.toolbox.tools,
       messages: this.messages,

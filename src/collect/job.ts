@@ -7,7 +7,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Episode, type EpisodeOptions } from "../agent/episode.js";
+import { Episode, type EpisodeOptions, type ReplaySpec } from "../agent/episode.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { safeFileName } from "../io/names.js";
 import type { PromptTemplates } from "../prompts/templates.js";
@@ -53,6 +53,8 @@ export interface CollectJobData {
   episode: CollectEpisodeSettings;
   /** Validate the patch right after the episode (collect --validate). */
   validate: { timeoutMs: number; testCommand?: string } | null;
+  /** A tree-search branch: the recorded prefix to replay first (`runCollectJob` then throws `ReplayDiverged` when it diverges). */
+  replay?: ReplaySpec;
 }
 
 /** What the machine running the job supplies. */
@@ -121,6 +123,7 @@ export async function runCollectJob(
         templates: data.templates,
         signal: context.signal,
         onStep: context.onStep,
+        replay: data.replay,
       }).run());
     } finally {
       await env.close();

@@ -36,6 +36,13 @@ export interface CompletionContext {
   seed: number;
   /** 0-based index of this assistant turn in the episode. */
   turn: number;
+  /**
+   * Set when the episode is a tree-search branch (docs/search.md): its first `turns` assistant
+   * turns were replayed from recorded trajectories, not generated now; `seeds` says which
+   * episode seed generated them (each entry from its turn `from` to the next entry's). A real
+   * model continues from the messages alone; the simulator needs this to play its own prefix.
+   */
+  replayed?: { turns: number; seeds: { seed: number; from: number }[] };
 }
 
 /** Token counts for one completion. */

@@ -79,3 +79,14 @@ export function stepsOfMessages(messages: readonly Message[]): Step[] {
 export function steps(trajectory: Pick<Trajectory, "messages">): Step[] {
   return stepsOfMessages(trajectory.messages);
 }
+
+/**
+ * The assistant turns of a trajectory that its model generated: all of them, less the turns a
+ * tree search replayed from another trajectory (`provenance.branch.turn`). The budget unit of
+ * `collect --strategy tree` and of the method check's matched budgets (docs/search.md).
+ */
+export function modelTurns(trajectory: Pick<Trajectory, "messages" | "provenance">): number {
+  let turns = 0;
+  for (const message of trajectory.messages) if (message.role === "assistant") turns++;
+  return Math.max(0, turns - (trajectory.provenance.branch?.turn ?? 0));
+}

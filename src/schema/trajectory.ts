@@ -148,6 +148,17 @@ export const SamplingSchema = z
   })
   .passthrough();
 
+/** Where a branched episode came from (`provenance.branch`). */
+export const BranchSchema = z.object({
+  /** The trajectory whose prefix was replayed. */
+  trajectory_id: z.string().min(1),
+  /** Assistant turns replayed from it (the model generated the turns from this one on). */
+  turn: z.number().int().nonnegative(),
+  /** The search round that chose this branch (1 = the first after the initial samples). */
+  round: z.number().int().nonnegative(),
+});
+export type Branch = z.infer<typeof BranchSchema>;
+
 export const ProvenanceSchema = z
   .object({
     /** Agent scaffold that produced the run: sealign, openhands, swe-agent, mini-swe-agent, ... */
@@ -162,6 +173,13 @@ export const ProvenanceSchema = z
     created_at: z.string().optional(),
     /** Where an imported trajectory came from. */
     source: z.object({ format: z.string(), file: z.string(), line: z.number().int().optional() }).optional(),
+    /**
+     * Set on an episode that a tree search started from another trajectory's state
+     * (docs/search.md): its first `turn` assistant turns were replayed from `trajectory_id`
+     * (messages copied as recorded), the model generated the turns from `turn` on; `round` is the
+     * search round that chose the branch.
+     */
+    branch: BranchSchema.optional(),
   })
   .passthrough();
 export type Provenance = z.infer<typeof ProvenanceSchema>;

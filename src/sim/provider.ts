@@ -11,6 +11,7 @@ import { ModelError } from "../providers/types.js";
 import type { AssistantMessage, Message } from "../schema/trajectory.js";
 import {
   DEFAULT_SIM_CONFIG,
+  type Random,
   type SimAction,
   type SimConfig,
   SimTaskError,
@@ -96,6 +97,48 @@ function turnsOf(messages: Message[]): { assistant: AssistantMessage; observatio
   return turns;
 }
 
+/**
+ * The simulator's random draws, turn by turn. The draws that choose the action of turn t come
+ * from the seed of the episode that generated turn t: a tree-search branch replays its prefix
+ * (`context.replayed`), whose turns came from other episodes' seeds, and the simulator must play
+ * that prefix again exactly; from the branch point on, its own seed gives its own continuation.
+ * Each seed's stream starts fresh at the turn its episode started generating, as it did there.
+ */
+class TurnRandom {
+  private readonly context: CompletionContext;
+  private readonly streams = new Map<string, Random>();
+  private current: Random;
+
+  constructor(context: CompletionContext) {
+    this.context = context;
+    this.current = this.streamFor(context.seed, 0);
+  }
+
+  /** Switch to the stream of the episode that generated turn `t`. */
+  turn(t: number): void {
+    const replayed = this.context.replayed;
+    let seed = this.context.seed;
+    let from = replayed ? replayed.turns : 0;
+    if (replayed && t < replayed.turns) {
+      const segment = replayed.seeds.filter((s) => s.from <= t).at(-1);
+      if (segment) ({ seed, from } = segment);
+    }
+    this.current = this.streamFor(seed, from);
+  }
+
+  readonly random: Random = () => this.current();
+
+  private streamFor(seed: number, from: number): Random {
+    const key = `${seed}\0${from}`;
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = seededRandom(seed, this.context.task.instance_id);
+      this.streams.set(key, stream);
+    }
+    return stream;
+  }
+}
+
 function callId(episodeId: string, turn: number): string {
   return `call_sim_${createHash("sha256").update(`${episodeId}\0${turn}`).digest("hex").slice(0, 16)}`;
 }
@@ -117,12 +160,13 @@ export class SimProvider implements ModelProvider {
   }
 
   async complete(request: CompletionRequest, context: CompletionContext): Promise<CompletionResult> {
-    const random = seededRandom(context.seed, context.task.instance_id);
-    const policy = simPolicy(context.task, this.config, random);
     const history = turnsOf(request.messages);
+    const draws = new TurnRandom(context);
+    const policy = simPolicy(context.task, this.config, draws.random);
     let step: IteratorResult<SimAction, void>;
     const mistakes: number[] = [];
     try {
+      draws.turn(0);
       step = policy.next("");
       for (let i = 0; i < history.length; i++) {
         if (step.done) throw new ModelError("sim: the conversation continues after the simulator finished");
@@ -134,6 +178,7 @@ export class SimProvider implements ModelProvider {
         )
           throw new ModelError(`sim: turn ${i} of the conversation is not the simulator's own action`);
         if (step.value.decision?.mistake) mistakes.push(i);
+        draws.turn(i + 1);
         step = policy.next(history[i]!.observation);
       }
     } catch (error) {
