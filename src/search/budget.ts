@@ -1,0 +1,28 @@
+import { modelTurns } from "../schema/steps.js";
+import type { Trajectory } from "../schema/trajectory.js";
+
+/**
+ * Budget accounting of the tree search (docs/search.md). The unit is the model turn: an
+ * assistant message the model generated (`modelTurns`); replayed turns cost nothing. The
+ * budget is per task.
+ */
+
+/** Root episodes a task's search starts with: half the samples' worth, at least one. */
+export function initialSamples(samples: number): number {
+  return Math.max(1, Math.ceil(samples / 2));
+}
+
+/**
+ * The default budget of a task: `samples` times the mean model turns of its initial root
+ * episodes, i.e. what `samples` independent episodes would cost, estimated from the first ones.
+ */
+export function defaultBudget(samples: number, roots: readonly Trajectory[]): number {
+  if (roots.length === 0) return 0;
+  const mean = turnsUsed(roots) / roots.length;
+  return Math.ceil(samples * mean);
+}
+
+/** Model turns spent on these trajectories. */
+export function turnsUsed(trajectories: readonly Trajectory[]): number {
+  return trajectories.reduce((n, t) => n + modelTurns(t), 0);
+}
