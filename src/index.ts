@@ -198,7 +198,14 @@ export {
 } from "./sandbox/workspace.js";
 export { contentText } from "./schema/content.js";
 export { PAIR_SCHEMA_VERSION, type Pair, type PairMeta, PairMetaSchema, PairSchema } from "./schema/pair.js";
-export { type ActionCall, type Observation, type Step, steps, stepsOfMessages } from "./schema/steps.js";
+export {
+  type ActionCall,
+  modelTurns,
+  type Observation,
+  type Step,
+  steps,
+  stepsOfMessages,
+} from "./schema/steps.js";
 export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
 export * from "./schema/trajectory.js";
 export { parsePair, parseTask, parseTrajectory, type Where } from "./schema/validate.js";

@@ -65,6 +65,20 @@ export function checkResumable(previous: RunManifest, next: RunManifest, runDir:
       );
     }
   }
+  // a tree search's decisions follow from its strategy, budget and samples: a change would
+  // make the recorded decisions disagree with the recomputed ones (docs/search.md)
+  const strategy = (m: RunManifest) => m.config["strategy"] ?? "independent";
+  const search = (m: RunManifest) =>
+    JSON.stringify({
+      strategy: strategy(m),
+      budget: m.config["budget"] ?? null,
+      samples: strategy(m) === "tree" ? m.samples : null,
+    });
+  if (search(previous) !== search(next))
+    throw new InputError(
+      `this run directory holds a different run (search ${search(previous)} there, ${search(next)} now); use another -o or the same --strategy, --budget and --samples`,
+      { file, field: "config.strategy" },
+    );
 }
 
 /** The seed of one episode: stable across restarts and independent of scheduling order. */

@@ -13,6 +13,15 @@ export interface ProgressState {
   resumed: number;
   /** Queue workers seen (collect --queue); absent for a local run. */
   workers?: number;
+  /** Tree search counters (collect --strategy tree); absent for independent sampling. */
+  search?: {
+    round: number;
+    turns: number;
+    budget: number;
+    divergences: number;
+    tasksDone: number;
+    tasks: number;
+  };
 }
 
 /**
@@ -43,8 +52,12 @@ export class ProgressDisplay {
   /** The line for a state. */
   static format(state: ProgressState, elapsedMs: number): string {
     const pct = state.total ? Math.floor((100 * state.done) / state.total) : 100;
+    const search = state.search;
     const parts = [
-      `collect ${state.done}/${state.total} (${pct}%)`,
+      search
+        ? // the budget is what the run spends; it is known per task once its initial episodes are done
+          `collect (tree) turns ${search.turns}/${search.budget || "?"} | tasks ${search.tasksDone}/${search.tasks} | round ${search.round} | episodes ${state.done} | diverged ${search.divergences}`
+        : `collect ${state.done}/${state.total} (${pct}%)`,
       ...(state.workers !== undefined ? [`workers ${state.workers}`] : []),
       `running ${state.running}`,
       ...(state.resolved !== null ? [`resolved ${state.resolved}`] : []),

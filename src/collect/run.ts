@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { EpisodeOptions } from "../agent/episode.js";
+import { type EpisodeOptions, ReplayDiverged } from "../agent/episode.js";
 import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter } from "../io/atomic.js";
@@ -17,6 +17,8 @@ import { chooseRuntime, type RuntimeName } from "../runtime/select.js";
 import type { TaskBase } from "../runtime/types.js";
 import { isInlineTask, type Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
+import { searchCollect } from "../search/collect.js";
+import type { SearchUnit, UnitOutcome } from "../search/task-search.js";
 import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
@@ -88,7 +90,19 @@ export interface CollectOptions {
    * becomes the run's coordinator (docs/scale-out.md). `model` must then be a SPEC.
    */
   queue?: QueueRunOptions;
+  /**
+   * How the episodes are spent (docs/search.md): "independent" (default, the paper's) runs
+   * `samples` episodes per task from the root; "tree" grows each task's tree where its decisions
+   * are uncertain, starting branches from recorded states, until the task's model turns reach
+   * `budget`. The tree search needs each episode's test outcome: `validate` is required.
+   */
+  strategy?: CollectStrategy;
+  /** Tree search: model turns per task (default: `samples` × the mean model turns of the task's initial episodes). */
+  budget?: number;
 }
+
+/** `collect --strategy`. */
+export type CollectStrategy = "independent" | "tree";
 
 export interface CollectSummary {
   runDir: string;
@@ -99,6 +113,8 @@ export interface CollectSummary {
   alreadyDone: number;
   total: number;
   byExitReason: Record<string, number>;
+  /** Tree search only: model turns spent (all tasks) and replays that diverged. */
+  search?: { turns: number; divergences: number };
 }
 
 /**
@@ -112,6 +128,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const concurrency = Math.max(1, options.concurrency ?? 1);
   if (!Number.isInteger(options.samples) || options.samples < 1)
     throw new RangeError("samples must be a positive integer");
+  const strategy = options.strategy ?? "independent";
+  if (strategy === "tree") checkTreeOptions(options);
   let tasks = await loadTasks(options.tasksFile);
   if (options.instanceIds?.length) {
     const wanted = new Set(options.instanceIds);
@@ -168,7 +186,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     tasks_sha256: await sha256File(options.tasksFile),
     task_count: tasks.length,
     model: modelName,
-    samples: Math.max(options.samples, previous?.samples ?? 0),
+    // more samples extend an independent run; a tree search's samples set its budget (checked on resume)
+    samples: strategy === "tree" ? options.samples : Math.max(options.samples, previous?.samples ?? 0),
     seed: baseSeed,
     sampling,
     config: {
@@ -184,6 +203,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       limit: options.limit ?? null,
       prompts: templates.sources,
       episode: { ...options.episode },
+      strategy,
+      ...(strategy === "tree" ? { budget: options.budget ?? null } : {}),
       seed_rule: "sha256(seed, instance_id, sample_index) -> first 31 bits",
     },
     resumes: previous?.resumes ?? [],
@@ -194,6 +215,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const trajectoriesPath = join(runDir, TRAJECTORIES_FILE);
   const { appender } = await JsonlAppender.open(trajectoriesPath);
   const done = new Set<string>();
+  /** The tree search decides from the trajectories themselves, so they are kept (one run's worth). */
+  const existing: Trajectory[] = [];
   const state: ProgressState = {
     total: 0,
     done: 0,
@@ -206,7 +229,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   };
   // Episodes that failed for the model's or the sandbox's sake are retried: their lines leave
   // the results file first, so that a retried episode never has two lines.
-  if (options.retryErrors !== false && existsSync(trajectoriesPath)) {
+  // (a tree search keeps them: its later decisions were made from them, docs/search.md)
+  if (options.retryErrors !== false && strategy === "independent" && existsSync(trajectoriesPath)) {
     const moved = await moveErrorEpisodes(trajectoriesPath, join(runDir, RETRIED_FILE));
     if (moved > 0 && options.progress !== null)
       process.stderr.write(
@@ -216,6 +240,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   if (existsSync(trajectoriesPath)) {
     for await (const t of readTrajectories(trajectoriesPath, { tolerateTruncatedTail: true })) {
       done.add(`${t.task_id}\0${t.provenance.sample_index}`);
+      if (strategy === "tree") existing.push(t);
       if (state.resolved !== null && t.outcome.resolved) state.resolved++;
       state.tokens += t.usage.total_tokens ?? 0;
       state.toolErrors += t.usage.tool_errors;
@@ -232,12 +257,12 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   await writeManifest(runDir, manifest);
 
   const pending: { task: Task; sample: number }[] = [];
-  for (const task of tasks) {
+  for (const task of strategy === "tree" ? [] : tasks) {
     for (let sample = 0; sample < options.samples; sample++) {
       if (!done.has(`${task.instance_id}\0${sample}`)) pending.push({ task, sample });
     }
   }
-  state.total = tasks.length * options.samples;
+  state.total = strategy === "tree" ? done.size : tasks.length * options.samples;
   state.done = state.total - pending.length;
   state.resumed = state.done;
   const alreadyDone = state.done;
@@ -347,6 +372,77 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
   }
 
+  /** What the machine running a job supplies: here, this process. */
+  const jobContext = (base: TaskBase, onTokens: (tokens: number) => void) => ({
+    provider: provider as ModelProvider,
+    base,
+    runtime,
+    workRoot,
+    unsafeNoSandbox: options.episode?.unsafeNoSandbox,
+    signal: options.signal,
+    onStep: ({ tokens }: { tokens: number }) => {
+      onTokens(tokens);
+      progress?.update(state);
+    },
+  });
+
+  /** One episode of the tree search (src/search/): from the root, or a branch replaying a recorded prefix. */
+  const runSearchUnit = async (unit: SearchUnit): Promise<UnitOutcome> => {
+    state.running++;
+    state.total++;
+    progress?.update(state);
+    let tokensBefore = 0;
+    try {
+      const base = await baseOf(unit.task);
+      const data = { ...jobData(unit.task, unit.sample), ...(unit.replay ? { replay: unit.replay } : {}) };
+      const result = await runCollectJob(
+        data,
+        jobContext(base, (tokens) => {
+          state.tokens += tokens - tokensBefore;
+          tokensBefore = tokens;
+        }),
+      );
+      if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") return null;
+      const trajectory = await storeValidationLog(result, logsDir);
+      await appender.append(trajectory);
+      recorded(trajectory);
+      return { kind: "trajectory", trajectory };
+    } catch (error) {
+      // a replay cut by the user's stop is not a divergence: the branch runs again on resume
+      if (options.signal?.aborted) return null;
+      if (error instanceof ReplayDiverged) return { kind: "diverged", divergence: error.divergence };
+      throw error;
+    } finally {
+      state.running--;
+      progress?.update(state);
+    }
+  };
+
+  const runSearch = async (): Promise<NonNullable<CollectSummary["search"]>> => {
+    const summary = await searchCollect({
+      tasks,
+      samples: options.samples,
+      budget: options.budget ?? null,
+      seed: baseSeed,
+      runDir,
+      concurrency,
+      existing,
+      runUnit: runSearchUnit,
+      onTaskDone: async (task) => {
+        const base = bases.get(task.instance_id);
+        bases.delete(task.instance_id);
+        if (base) await base.then((b) => runtime.release(b)).catch(() => undefined);
+      },
+      onProgress: (search) => {
+        state.search = search;
+        progress?.update(state);
+      },
+      signal: options.signal,
+    });
+    state.total = state.done;
+    return { turns: summary.turns, divergences: summary.divergences };
+  };
+
   async function worker(): Promise<void> {
     while (next < pending.length && !options.signal?.aborted && failure === null) {
       const { task, sample } = pending[next++] as { task: Task; sample: number };
@@ -356,19 +452,13 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       try {
         const base = await baseOf(task);
         // the same job function a queue worker runs (src/collect/job.ts)
-        const result = await runCollectJob(jobData(task, sample), {
-          provider: provider as ModelProvider,
-          base,
-          runtime,
-          workRoot,
-          unsafeNoSandbox: options.episode?.unsafeNoSandbox,
-          signal: options.signal,
-          onStep: ({ tokens }) => {
+        const result = await runCollectJob(
+          jobData(task, sample),
+          jobContext(base, (tokens) => {
             state.tokens += tokens - tokensBefore;
             tokensBefore = tokens;
-            progress?.update(state);
-          },
-        });
+          }),
+        );
         // an episode cut short by the user's stop is not a result: it is rerun on resume
         if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") continue;
         const trajectory = await storeValidationLog(result, logsDir);
@@ -390,8 +480,11 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     }
   }
 
+  let search: CollectSummary["search"];
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, worker));
+    if (strategy === "tree") search = await runSearch();
+    else
+      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, worker));
   } finally {
     progress?.stop();
     for (const base of bases.values()) await base.then((b) => runtime.release(b)).catch(() => undefined);
@@ -400,7 +493,33 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     if (ownProvider) await provider?.close?.();
   }
   if (failure !== null) throw failure;
-  return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
+  return {
+    runDir,
+    runId: manifest.run_id,
+    ran,
+    alreadyDone,
+    total: state.total,
+    byExitReason,
+    ...(search ? { search } : {}),
+  };
+}
+
+/** What `--strategy tree` needs before anything runs (bad settings exit 2, naming the flag). */
+function checkTreeOptions(options: CollectOptions): void {
+  if (!options.validate)
+    throw new InputError(
+      "--strategy tree chooses where to branch from each episode's test outcome: it needs --validate",
+      { field: "--validate" },
+    );
+  if (options.queue)
+    throw new InputError(
+      "--strategy tree runs its rounds in this process (each depends on the last); it cannot use --queue yet",
+      { field: "--queue" },
+    );
+  if (options.budget !== undefined && (!Number.isInteger(options.budget) || options.budget < 1))
+    throw new InputError(`--budget must be a whole number of model turns >= 1, not ${options.budget}`, {
+      field: "--budget",
+    });
 }
 
 /** Where the lines of retried error episodes go (kept, never lost). */

@@ -2,11 +2,12 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { EPISODE_DEFAULTS } from "../agent/episode.js";
 import { TRAJECTORIES_FILE } from "../collect/manifest.js";
-import { collect } from "../collect/run.js";
+import { type CollectStrategy, collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { parseRuntimeName } from "../runtime/select.js";
+import { SEARCH_FILE } from "../search/log.js";
 import { finalLines, shellArg } from "./options.js";
 
 interface CollectCommandOptions {
@@ -14,6 +15,8 @@ interface CollectCommandOptions {
   model: string;
   retryErrors?: boolean;
   samples: string;
+  strategy: string;
+  budget?: string;
   temperature?: string;
   topP?: string;
   maxTokens?: string;
@@ -87,6 +90,14 @@ function toolChoice(value: string): "auto" | "required" {
   return value;
 }
 
+/** `--strategy` (collect, demo): one of the two ways of spending episodes. */
+export function parseStrategy(value: string): CollectStrategy {
+  if (value === "independent" || value === "tree") return value;
+  throw new InputError(`--strategy ${JSON.stringify(value)} is not one of: independent, tree`, {
+    field: "--strategy",
+  });
+}
+
 /** `sealign collect --tasks FILE --model SPEC --samples N -o RUN_DIR` */
 export function registerCollect(program: Command): void {
   program
@@ -102,7 +113,16 @@ export function registerCollect(program: Command): void {
       "--model <spec>",
       "model SPEC: openai:MODEL, embedded:/path/model.gguf, embedded:hf:user/repo/file.gguf, sim",
     )
-    .option("--samples <n>", "episodes per task", "1")
+    .option("--samples <n>", "episodes per task (with --strategy tree: the budget's worth in samples)", "1")
+    .option(
+      "--strategy <name>",
+      "independent: --samples episodes per task from the start; tree: branch from recorded states where the task's tree is uncertain, until --budget model turns (docs/search.md; implies --validate)",
+      "independent",
+    )
+    .option(
+      "--budget <turns>",
+      "with --strategy tree: model turns per task (default: --samples x the mean turns of the task's first episodes)",
+    )
     .option("--temperature <t>", "sampling temperature")
     .option("--top-p <p>", "nucleus sampling")
     .option("--max-tokens <n>", "most tokens per model reply")
@@ -208,6 +228,13 @@ export function registerCollect(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       if (options.queue) parseQueueUrl(options.queue); // a bad URL fails before the run starts
+      const strategy = parseStrategy(options.strategy);
+      if (options.budget !== undefined && strategy !== "tree")
+        throw new InputError("--budget counts the model turns of --strategy tree; give --strategy tree too", {
+          field: "--budget",
+        });
+      // the search scores each node by the tests' verdicts, so every episode is validated as it ends
+      const validate = options.validate || strategy === "tree";
       const summary = await collect({
         signal: stop.signal,
         tasksFile: options.tasks,
@@ -276,7 +303,11 @@ export function registerCollect(program: Command): void {
               },
             }
           : {}),
-        validate: options.validate
+        strategy,
+        ...(options.budget !== undefined
+          ? { budget: number(options.budget, "--budget", { integer: true, min: 1 }) as number }
+          : {}),
+        validate: validate
           ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
           : undefined,
         retryErrors: options.retryErrors !== false,
@@ -299,10 +330,14 @@ export function registerCollect(program: Command): void {
       process.stderr.write(
         `collect: ${summary.ran} episodes run, ${summary.alreadyDone} already done, ${summary.total} in all (${reasons || "none run"}) -> ${summary.runDir}\n`,
       );
+      if (summary.search)
+        process.stderr.write(
+          `collect: tree search: ${summary.search.turns} model turns, ${summary.search.divergences} replay(s) diverged (${join(summary.runDir, SEARCH_FILE)})\n`,
+        );
       // where it went and what to run next (not for scripts that asked for quiet)
       if (!options.quiet && !stop.signal.aborted) {
         const trajectories = join(summary.runDir, TRAJECTORIES_FILE);
-        const next = options.validate
+        const next = validate
           ? `sealign tree ${shellArg(trajectories)} -o ${shellArg(join(summary.runDir, "trees"))}`
           : `sealign validate ${shellArg(trajectories)} --tasks ${shellArg(options.tasks)} -o ${shellArg(join(summary.runDir, "validated"))}`;
         finalLines(process.stderr, trajectories, next);

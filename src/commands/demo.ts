@@ -1,12 +1,24 @@
 import { type Command, Option } from "commander";
 import { runDemo } from "../demo/run.js";
 import { InputError } from "../errors.js";
+import { parseStrategy } from "./collect.js";
 import { outputOf } from "./options.js";
 
 function number(value: string, field: string, integer = false): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
     throw new InputError(`expected a ${integer ? "whole " : ""}number, got "${value}"`, { field });
+  return n;
+}
+
+/** `--budget`: model turns, only with the tree strategy. */
+function budgetOf(value: string, strategy: string): number {
+  if (strategy !== "tree")
+    throw new InputError("--budget counts the model turns of --strategy tree; give --strategy tree too", {
+      field: "--budget",
+    });
+  const n = number(value, "--budget", true);
+  if (n < 1) throw new InputError(`expected a whole number >= 1, got "${value}"`, { field: "--budget" });
   return n;
 }
 
@@ -19,7 +31,13 @@ export function registerDemo(program: Command): void {
     )
     .addOption(new Option("-o, --output <dir>", "output folder (rerun to resume)").default("sealign-demo"))
     .addOption(new Option("--out <dir>", "same as --output").hideHelp())
-    .option("--samples <n>", "simulated episodes per task", "4")
+    .option("--samples <n>", "simulated episodes per task (with --strategy tree: the budget's worth)", "4")
+    .option(
+      "--strategy <name>",
+      "independent (samples from the start) or tree (branch where the trees are uncertain; docs/search.md)",
+      "independent",
+    )
+    .option("--budget <turns>", "with --strategy tree: model turns per task (default: --samples' worth)")
     .option("--limit <n>", "only the first N built-in tasks")
     .option("--language <names>", "only these languages (python,javascript)")
     .option(
@@ -38,6 +56,8 @@ export function registerDemo(program: Command): void {
         output: string;
         out?: string;
         samples: string;
+        strategy: string;
+        budget?: string;
         limit?: string;
         language?: string;
         sim: string;
@@ -51,6 +71,8 @@ export function registerDemo(program: Command): void {
         const result = await runDemo({
           out: outputOf(o),
           samples: number(o.samples, "--samples", true),
+          strategy: parseStrategy(o.strategy),
+          ...(o.budget === undefined ? {} : { budget: budgetOf(o.budget, o.strategy) }),
           limit: o.limit === undefined ? undefined : number(o.limit, "--limit", true),
           languages: o.language?.split(",").map((s) => s.trim()),
           sim: o.sim,
@@ -67,7 +89,7 @@ export function registerDemo(program: Command): void {
             `report: ${result.reportPath}`,
             ...result.stages.map((s) => `  ${s.name.padEnd(9)} ${s.status.padEnd(8)} ${s.detail}`),
             m
-              ? `method check: ${m.pairs} pairs, precision ${m.precision === null ? "n/a" : m.precision.toFixed(2)}, recall ${m.recall === null ? "n/a" : m.recall.toFixed(2)}`
+              ? `method check: ${m.pairs} pairs, precision ${m.precision === null ? "n/a" : m.precision.toFixed(2)}, recall ${m.recall === null ? "n/a" : m.recall.toFixed(2)} (over all fatal decisions ${m.recallAll === null ? "n/a" : m.recallAll.toFixed(2)}), ${m.modelTurns} model turns`
               : "",
             `view: ${result.viewCommand}`,
             "",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Pair } from "../schema/pair.js";
-import { steps } from "../schema/steps.js";
+import { modelTurns, steps } from "../schema/steps.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { simGroundTruth } from "../sim/ground-truth.js";
 
@@ -21,6 +21,8 @@ import { simGroundTruth } from "../sim/ground-truth.js";
  */
 export interface MethodCheckResult {
   trajectories: number;
+  /** Assistant turns the model generated (replayed tree-search prefixes not counted): the budget spent. */
+  modelTurns: number;
   simulated: number;
   failed: number;
   pairs: number;
@@ -106,6 +108,7 @@ export function methodCheck(trajectories: readonly Trajectory[], pairs: readonly
   const coveredDetectable = [...covered].filter((d) => detectable.has(d)).length;
   return {
     trajectories: trajectories.length,
+    modelTurns: trajectories.reduce((n, t) => n + modelTurns(t), 0),
     simulated,
     failed,
     pairs: criticalPairs,

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadBuiltinTasks } from "../builtin/load.js";
-import { collect } from "../collect/run.js";
+import { type CollectStrategy, collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
 import { evaluate } from "../eval/run.js";
 import { exportDpo, exportSft } from "../export/run.js";
@@ -32,8 +32,12 @@ import { demoReport, type StageResult } from "./report.js";
 export interface DemoOptions {
   /** Output folder (default ./sealign-demo). */
   out: string;
-  /** Simulated episodes per task (default 4). */
+  /** Simulated episodes per task (default 4); with the tree strategy, the budget's worth in samples. */
   samples?: number;
+  /** How collect spends episodes (docs/search.md): "independent" (default) or "tree". */
+  strategy?: CollectStrategy;
+  /** Tree search: model turns per task (default: samples x the mean turns of the first episodes). */
+  budget?: number;
   /** Only the first N built-in tasks. */
   limit?: number;
   /** Only these languages. */
@@ -69,6 +73,9 @@ export interface DemoResult {
  * prompt and tool schemas, ~2,000 Qwen3 tokens) or TRL drops every DPO example; longer SFT
  * examples are cut (Qwen3's 151k-token vocabulary makes long CPU sequences costly).
  */
+/** Time limit of a task's tests when collect validates (tree search): the validate stage's default. */
+const DEMO_TEST_TIMEOUT_MS = 300_000;
+
 const TRAIN_ARGS = { max_steps: 2, per_device_train_batch_size: 1, max_length: 2560, logging_steps: 1 };
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -171,12 +178,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       runDir,
       seed,
       episode: { unsafeNoSandbox },
+      ...(options.strategy === "tree"
+        ? {
+            strategy: "tree" as const,
+            budget: options.budget,
+            // the search branches on test outcomes: each episode is validated as it ends
+            validate: { timeoutMs: DEMO_TEST_TIMEOUT_MS },
+          }
+        : {}),
     });
     const reasons = Object.entries(summary.byExitReason)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
     return {
-      detail: `${summary.total} episodes of the simulated teacher (${samples} per task; ${summary.ran} run now, ${summary.alreadyDone} resumed${reasons ? `; ${reasons}` : ""})`,
+      detail: summary.search
+        ? `${summary.total} episodes of the simulated teacher by tree search (${summary.search.turns} model turns, ${samples} samples' worth per task; ${summary.search.divergences} replays diverged; ${summary.ran} run now, ${summary.alreadyDone} resumed${reasons ? `; ${reasons}` : ""})`
+        : `${summary.total} episodes of the simulated teacher (${samples} per task; ${summary.ran} run now, ${summary.alreadyDone} resumed${reasons ? `; ${reasons}` : ""})`,
       outputs: [join(runDir, "trajectories.jsonl")],
     };
   });
