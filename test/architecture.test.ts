@@ -163,4 +163,54 @@ describe("src/ import structure", () => {
     ];
     for (const [name, rule] of rules) expect(violations(graph, rule), name).toEqual([]);
   });
+
+  describe("docs/architecture.md's table is true", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs", "architecture.md"), "utf8");
+    const rows = doc
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .map((line) =>
+        line
+          .slice(1, -1)
+          .split(" | ")
+          .map((cell) => cell.trim()),
+      );
+    const ticks = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    /** "agent/" for `src/agent/`, "errors.ts" for `errors.ts`: the units folderOf names. */
+    const unitsOf = (cell: string) => ticks(cell).map((t) => t.replace(/^src\//, "").replace(/\/$/, ""));
+    const rowOf = new Map<string, string[]>();
+    for (const row of rows) for (const unit of unitsOf(row[0] as string)) rowOf.set(unit, row);
+
+    it("has one row per folder and top-level module of src/", () => {
+      const units = new Set([...graph.keys()].map(folderOf));
+      expect([...units].filter((u) => !rowOf.has(u)).sort()).toEqual([]);
+      expect([...rowOf.keys()].filter((u) => !units.has(u)).sort()).toEqual([]);
+    });
+
+    it('lists everything a row imports under "may import"', () => {
+      const bad: string[] = [];
+      for (const [from, targets] of graph) {
+        const row = rowOf.get(folderOf(from));
+        if (!row || row[3] === "any folder") continue;
+        const allowed = new Set(unitsOf(row[3] as string));
+        for (const to of targets)
+          if (folderOf(to) !== folderOf(from) && !allowed.has(folderOf(to))) bad.push(`${from} -> ${to}`);
+      }
+      expect(bad).toEqual([]);
+    });
+
+    it("names only functions and types that src/ exports", () => {
+      const source = [...graph.keys()].map((file) => readFileSync(join(SRC, file), "utf8")).join("\n");
+      // camelCase and PascalCase names; plain words in backticks are provider prefixes and such
+      const names = rows
+        .flatMap((row) => ticks(row[2] as string))
+        .filter((n) => /^[A-Za-z_]\w*$/.test(n) && /[A-Z]/.test(n));
+      expect(names.length).toBeGreaterThan(50);
+      const exported = (name: string) =>
+        new RegExp(`export\\s+(?:async\\s+)?(?:function\\*?|class|const|interface|type)\\s+${name}\\b`).test(
+          source,
+        ) || new RegExp(`export\\s*(?:type\\s*)?\\{[^}]*\\b${name}\\b[^}]*\\}`).test(source);
+      expect(names.filter((n) => !exported(n))).toEqual([]);
+    });
+  });
 });
