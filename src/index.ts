@@ -157,6 +157,7 @@ export {
   type LocalRuntimeOptions,
   type LocalTaskBase,
 } from "./runtime/local.js";
+export { PersistentShell, type ShellOptions, type ShellResult } from "./runtime/local-shell.js";
 export { MarkerShell, type ShellTransport } from "./runtime/marker-shell.js";
 export { chooseRuntime, makeRuntime, parseRuntimeName, type RuntimeName } from "./runtime/select.js";
 export type {
@@ -187,7 +188,6 @@ export {
   type SandboxOptions,
   sandboxArgv,
 } from "./sandbox/bwrap.js";
-export { PersistentShell, type ShellOptions, type ShellResult } from "./sandbox/shell.js";
 export {
   type BaseWorkspace,
   cloneWorkspace,

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalEnvironment } from "../src/runtime/local.js";
-import { ansiCQuote } from "../src/sandbox/shell.js";
+import { ansiCQuote } from "../src/runtime/local-shell.js";
 import { BashTool } from "../src/tools/bash.js";
 import { EditorTool } from "../src/tools/editor.js";
 import { parseToolCall } from "../src/tools/parse.js";

@@ -17,9 +17,9 @@ import { join } from "node:path";
 import { safeFileName } from "../io/names.js";
 import { DEFAULT_LIMITS, DEFAULT_MOUNT_POINT, runSandboxed, type SandboxLimits } from "../sandbox/bwrap.js";
 import { pidsParent, sweepStaleCgroups } from "../sandbox/pids.js";
-import { PersistentShell } from "../sandbox/shell.js";
 import { git, prepareBase } from "../sandbox/workspace.js";
 import type { Task } from "../schema/task.js";
+import { PersistentShell } from "./local-shell.js";
 import type {
   Environment,
   ExecOptions,

@@ -5,7 +5,7 @@
  * kept head + tail (the middle dropped when too long); a command that prints nothing new for the
  * soft time-out is reported still running, one past the hard limit is killed.
  *
- * The same protocol and results as the local PersistentShell (src/sandbox/shell.ts); what
+ * The same protocol and results as the local PersistentShell (src/runtime/local-shell.ts); what
  * differs per backend is only how bytes travel and how the running command is signalled, which
  * a `ShellTransport` supplies (the docker backend's is one `docker exec -i bash`).
  */

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { MarkerShell, type ShellTransport } from "../runtime/marker-shell.js";
-import type { PidsLimitMechanism } from "../runtime/types.js";
-import { type SandboxOptions, sandboxArgv, sandboxEnv } from "./bwrap.js";
-import { joinCgroupArgv, PidsCgroup } from "./pids.js";
-import { descendants, signalAll } from "./proctree.js";
+import { type SandboxOptions, sandboxArgv, sandboxEnv } from "../sandbox/bwrap.js";
+import { joinCgroupArgv, PidsCgroup } from "../sandbox/pids.js";
+import { descendants, signalAll } from "../sandbox/proctree.js";
+import { MarkerShell, type ShellTransport } from "./marker-shell.js";
+import type { PidsLimitMechanism } from "./types.js";
 
 /** Options of a persistent shell: the sandbox, plus a cap on its processes. */
 export interface ShellOptions extends SandboxOptions {
