@@ -28,6 +28,19 @@ export interface SimConfig {
   finishEarly: number;
   /** When the tests fail after its edit: undo it and fix the right place (else finish anyway). */
   recover: number;
+  /*
+   * Realism (docs/simulator.md; all 0 by default, `realistic=1` turns them on together): what
+   * real models do that exact-match merging of trees does not expect. None of them changes a
+   * decision or the ground truth; each draws only when above 0, so the defaults play as before.
+   */
+  /** Spell an action another, equivalent way (`cat -n f` or `sed -n` for the editor's view, `cd ROOT && T`). */
+  spelling: number;
+  /** Word the thought beside an action differently. */
+  reword: number;
+  /** Make a command print volatile values (timings with `time`, a temporary path). */
+  volatile: number;
+  /** Issue two tool calls in one turn (`git diff` beside the test run). */
+  parallel: number;
 }
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
@@ -37,6 +50,18 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   repeat: 0.06,
   finishEarly: 0.25,
   recover: 0.5,
+  spelling: 0,
+  reword: 0,
+  volatile: 0,
+  parallel: 0,
+};
+
+/** The realism settings `realistic=1` stands for. */
+export const REALISTIC_SIM_SETTINGS: Pick<SimConfig, "spelling" | "reword" | "volatile" | "parallel"> = {
+  spelling: 0.3,
+  reword: 0.5,
+  volatile: 0.3,
+  parallel: 0.3,
 };
 
 /** The decision points of the policy, in the order they come up. */
@@ -56,6 +81,8 @@ export interface SimAction {
   tool: "execute_bash" | "str_replace_editor" | "finish";
   arguments: Record<string, unknown>;
   thought: string;
+  /** Further tool calls of the same turn (`parallel`), after this one; the policy reads only this one's observation. */
+  also?: { tool: "execute_bash"; arguments: Record<string, unknown> }[];
   decision?: SimDecision;
   /** On `finish`: what the simulator expects (it knows the gold patch) and which turn doomed it. */
   outcome?: { expected_resolved: boolean; fatal_turn: number | null; fatal_decision: DecisionName | null };
@@ -87,6 +114,63 @@ export function exitCodeOf(observation: string): number | null {
 export class SimTaskError extends Error {}
 
 const EXPLORE = "pwd && find . -type f -not -path './.git/*' -not -path '*/node_modules/*' | sort";
+/** The same listing, spelled another way (the `spelling` setting). */
+const EXPLORE_RESPELLED = "pwd; find . -not -path './.git/*' -not -path '*/node_modules/*' -type f | sort";
+
+/** Other wordings of a thought (the `reword` setting). */
+const REWORDINGS: ((thought: string) => string)[] = [
+  (t) => `Next, ${t.charAt(0).toLowerCase()}${t.slice(1)}`,
+  (t) => `${t} Let's see.`,
+  (t) => `OK. ${t}`,
+];
+
+/**
+ * The realism settings as rewrites of an action's surface: another spelling of the same
+ * command, another wording of the thought, volatile output. Each draws from the policy's stream
+ * only when its setting is above 0.
+ */
+class Surface {
+  constructor(
+    private readonly config: SimConfig,
+    private readonly random: Random,
+  ) {}
+
+  private chance(p: number): boolean {
+    return p > 0 && this.random() < p;
+  }
+
+  thought(thought: string): string {
+    if (!this.chance(this.config.reword)) return thought;
+    return REWORDINGS[Math.floor(this.random() * REWORDINGS.length)]!(thought);
+  }
+
+  explore(): string {
+    const command = this.chance(this.config.spelling) ? EXPLORE_RESPELLED : EXPLORE;
+    // a temporary path in the output (the tree's normalisation maps /tmp/... to <tmp>)
+    return this.chance(this.config.volatile) ? `${command}; echo "scratch: $(mktemp -u)"` : command;
+  }
+
+  /** Reading a file: the editor's view, or `cat -n` / `sed -n` in the shell. */
+  view(path: string): Pick<SimAction, "tool" | "arguments"> {
+    if (!this.chance(this.config.spelling))
+      return { tool: "str_replace_editor", arguments: { command: "view", path } };
+    const command = this.random() < 0.5 ? `cat -n ${path}` : `sed -n '1,400p' ${path}`;
+    return { tool: "execute_bash", arguments: { command } };
+  }
+
+  /** A test run: as given, from the workspace root, and/or timed. */
+  tests(command: string, root: string): string {
+    const spelled = this.chance(this.config.spelling) ? `cd ${root} && ${command}` : command;
+    return this.chance(this.config.volatile) ? `time ${spelled}` : spelled;
+  }
+
+  /** `git diff` beside the test run, in the same turn. */
+  alongside(): SimAction["also"] {
+    return this.chance(this.config.parallel)
+      ? [{ tool: "execute_bash", arguments: { command: "git diff --stat" } }]
+      : undefined;
+  }
+}
 
 /**
  * The policy as a generator: yields actions, receives each action's observation text. Its
@@ -115,10 +199,11 @@ export function* simPolicy(
     if (alternativePossible) mistakes.push({ turn, name });
   };
 
+  const surface = new Surface(config, random);
   const listing = yield {
     tool: "execute_bash",
-    arguments: { command: EXPLORE },
-    thought: "Let me look at the repository layout first.",
+    arguments: { command: surface.explore() },
+    thought: surface.thought("Let me look at the repository layout first."),
   };
   turn++;
   const lines = listing.split("\n").map((l) => l.trim());
@@ -146,9 +231,8 @@ export function* simPolicy(
   const place = wrong ? wrongPlaces[Math.floor(random() * wrongPlaces.length)]! : null;
   const viewPath = place ? place.path : target.path;
   const viewAction: SimAction = {
-    tool: "str_replace_editor",
-    arguments: { command: "view", path: abs(viewPath) },
-    thought: `The issue most likely comes from ${viewPath}; let me read it.`,
+    ...surface.view(abs(viewPath)),
+    thought: surface.thought(`The issue most likely comes from ${viewPath}; let me read it.`),
     decision: { name: "locate", choice: wrong ? "wrong-file" : "right-file", mistake: wrong },
   };
   if (wrong) mistake("locate", config.wrongPlace < 1);
@@ -165,7 +249,7 @@ export function* simPolicy(
       yield {
         tool: "str_replace_editor",
         arguments: { command: "create", path: abs(path), file_text: content },
-        thought: "I will write tests that reproduce the reported behaviour.",
+        thought: surface.thought("I will write tests that reproduce the reported behaviour."),
         ...(first ? { decision: { name: "reproduce" as const, choice: "reproduce", mistake: false } } : {}),
       };
       turn++;
@@ -173,8 +257,8 @@ export function* simPolicy(
     }
     yield {
       tool: "execute_bash",
-      arguments: { command: testCommand },
-      thought: "Run the tests to see the failure.",
+      arguments: { command: surface.tests(testCommand, root) },
+      thought: surface.thought("Run the tests to see the failure."),
       ...(first ? { decision: { name: "reproduce" as const, choice: "reproduce", mistake: false } } : {}),
     };
     turn++;
@@ -235,7 +319,7 @@ export function* simPolicy(
         old_str: mutation.before,
         new_str: mutation.after,
       },
-      thought: `This line looks wrong; changing it should fix the issue.`,
+      thought: surface.thought("This line looks wrong; changing it should fix the issue."),
     };
     turn++;
   } else {
@@ -248,11 +332,13 @@ export function* simPolicy(
     yield finish("I fixed the bug.", { name: "test", choice: "finish-untested", mistake: wrong });
     return;
   }
+  const also = surface.alongside();
   const testRun = yield {
     tool: "execute_bash",
-    arguments: { command: testCommand ?? "git diff" },
-    thought: "Run the tests to check the fix.",
+    arguments: { command: testCommand === undefined ? "git diff" : surface.tests(testCommand, root) },
+    thought: surface.thought("Run the tests to check the fix."),
     decision: { name: "test", choice: "run-tests", mistake: false },
+    ...(also ? { also } : {}),
   };
   turn++;
   const failing = testCommand !== undefined && exitCodeOf(testRun) !== 0;
@@ -271,16 +357,15 @@ export function* simPolicy(
     };
     turn++;
     yield {
-      tool: "str_replace_editor",
-      arguments: { command: "view", path: abs(target.path) },
-      thought: `Let me read ${target.path} instead.`,
+      ...surface.view(abs(target.path)),
+      thought: surface.thought(`Let me read ${target.path} instead.`),
     };
     turn++;
     turn += yield* rightEdits(edits, target.path, abs);
     yield {
       tool: "execute_bash",
-      arguments: { command: testCommand! },
-      thought: "Run the tests again.",
+      arguments: { command: surface.tests(testCommand!, root) },
+      thought: surface.thought("Run the tests again."),
     };
     turn++;
     lastRecovered = true;

@@ -12,6 +12,7 @@ import type { AssistantMessage, Message } from "../schema/trajectory.js";
 import {
   DEFAULT_SIM_CONFIG,
   type Random,
+  REALISTIC_SIM_SETTINGS,
   type SimAction,
   type SimConfig,
   SimTaskError,
@@ -48,11 +49,17 @@ const CONFIG_KEYS: Record<string, keyof SimConfig> = {
   repeat: "repeat",
   finish_early: "finishEarly",
   recover: "recover",
+  spelling: "spelling",
+  reword: "reword",
+  volatile: "volatile",
+  parallel: "parallel",
 };
 
 /**
  * Parse the part of `--model sim:...` after the colon: comma-separated `key=probability`
- * (`wrong_place`, `reproduce`, `give_up`, `repeat`, `finish_early`, `recover`); "" = defaults.
+ * (`wrong_place`, `reproduce`, `give_up`, `repeat`, `finish_early`, `recover`, and the realism
+ * settings `spelling`, `reword`, `volatile`, `parallel`); `realistic=1` sets the realism
+ * settings to REALISTIC_SIM_SETTINGS (later keys still override them); "" = defaults.
  */
 export function parseSimSpec(
   rest: string,
@@ -68,9 +75,15 @@ export function parseSimSpec(
     const [key, value] = part.split("=").map((s) => s.trim());
     const field = CONFIG_KEYS[key ?? ""];
     const n = Number(value);
+    if (key === "realistic") {
+      if (value !== "0" && value !== "1")
+        throw new InputError(`simulator setting realistic must be 0 or 1, got "${value}"`, { field: option });
+      if (value === "1") Object.assign(config, REALISTIC_SIM_SETTINGS);
+      continue;
+    }
     if (!field) {
       throw new InputError(
-        `unknown simulator setting "${key}" (known: ${Object.keys(CONFIG_KEYS).join(", ")})`,
+        `unknown simulator setting "${key}" (known: ${[...Object.keys(CONFIG_KEYS), "realistic"].join(", ")})`,
         { field: option },
       );
     }
@@ -83,18 +96,32 @@ export function parseSimSpec(
   return config;
 }
 
-/** The observation text that followed each assistant turn of a conversation. */
+/**
+ * The observation the policy reads after each assistant turn of a conversation: the result of
+ * the turn's first tool call (a `parallel` turn's further calls are not the policy's to read),
+ * or, for a turn without one, what followed it.
+ */
 function turnsOf(messages: Message[]): { assistant: AssistantMessage; observation: string }[] {
   const turns: { assistant: AssistantMessage; observation: string }[] = [];
   for (const message of messages) {
     if (message.role === "assistant") turns.push({ assistant: message, observation: "" });
     else if (turns.length > 0 && (message.role === "tool" || message.role === "user")) {
       const last = turns.at(-1)!;
+      const first = last.assistant.tool_calls?.[0]?.id;
+      if (message.role === "tool" && first !== undefined && message.tool_call_id !== first) continue;
       const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
       last.observation += (last.observation ? "\n" : "") + text;
     }
   }
   return turns;
+}
+
+/** The tool calls of one policy action: its own, then the `parallel` ones. */
+function callsOf(action: SimAction): { name: string; arguments: string }[] {
+  return [action, ...(action.also ?? [])].map((c) => ({
+    name: c.tool,
+    arguments: JSON.stringify(c.arguments),
+  }));
 }
 
 /**
@@ -139,8 +166,10 @@ class TurnRandom {
   }
 }
 
-function callId(episodeId: string, turn: number): string {
-  return `call_sim_${createHash("sha256").update(`${episodeId}\0${turn}`).digest("hex").slice(0, 16)}`;
+function callId(episodeId: string, turn: number, index: number): string {
+  // the first call's id is what it was before parallel calls existed
+  const salt = index === 0 ? `${episodeId}\0${turn}` : `${episodeId}\0${turn}\0${index}`;
+  return `call_sim_${createHash("sha256").update(salt).digest("hex").slice(0, 16)}`;
 }
 
 /**
@@ -170,12 +199,11 @@ export class SimProvider implements ModelProvider {
       step = policy.next("");
       for (let i = 0; i < history.length; i++) {
         if (step.done) throw new ModelError("sim: the conversation continues after the simulator finished");
-        const said = history[i]!.assistant.tool_calls?.[0];
-        if (
-          !said ||
-          said.function.name !== step.value.tool ||
-          said.function.arguments !== JSON.stringify(step.value.arguments)
-        )
+        const said = (history[i]!.assistant.tool_calls ?? []).map((c) => ({
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }));
+        if (JSON.stringify(said) !== JSON.stringify(callsOf(step.value)))
           throw new ModelError(`sim: turn ${i} of the conversation is not the simulator's own action`);
         if (step.value.decision?.mistake) mistakes.push(i);
         draws.turn(i + 1);
@@ -192,13 +220,11 @@ export class SimProvider implements ModelProvider {
     const message: AssistantMessage = {
       role: "assistant",
       content: action.thought,
-      tool_calls: [
-        {
-          id: callId(context.episodeId, turn),
-          type: "function",
-          function: { name: action.tool, arguments: JSON.stringify(action.arguments) },
-        },
-      ],
+      tool_calls: callsOf(action).map((call, index) => ({
+        id: callId(context.episodeId, turn, index),
+        type: "function" as const,
+        function: call,
+      })),
     };
     const record: SimTurnRecord = {
       provider: "sim",
