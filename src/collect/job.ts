@@ -19,6 +19,7 @@ import type { Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { parseTrajectory } from "../schema/validate.js";
 import { buildTrajectory } from "../trajectories/build.js";
+import { verdictKey } from "../validate/cache.js";
 import { isEmptyPatch } from "../validate/normalise.js";
 import { reportWithoutRun, type ValidationReport, validateOne } from "../validate/validate-one.js";
 
@@ -72,6 +73,13 @@ export interface CollectJobContext {
   unsafeNoSandbox?: boolean;
   signal?: AbortSignal;
   onStep?: EpisodeOptions["onStep"];
+  /**
+   * Verdicts already computed in this process, by verdict key (the validate stage's, over the
+   * normalised patch): an episode whose patch another one of the run already submitted reuses
+   * its verdict (`report.cached`) instead of running the tests again. A tree search's branches
+   * often end in the same patch. Harness errors are not kept (they are retried).
+   */
+  verdicts?: Map<string, Promise<{ report: ValidationReport; log: string }>>;
 }
 
 /** An episode's trajectory, and the test log of its validation (to be stored by the caller). */
@@ -130,7 +138,7 @@ export async function runCollectJob(
     }
     if (!data.validate || (context.signal?.aborted && trajectory.outcome.exit_detail === "aborted"))
       return { trajectory, validationLog: null };
-    return await validateTrajectory(trajectory, data.task, base, data.validate, runtime);
+    return await validateTrajectory(trajectory, data.task, base, data.validate, runtime, context.verdicts);
   } finally {
     await ownRuntime?.close();
   }
@@ -146,6 +154,7 @@ async function validateTrajectory(
   base: TaskBase,
   settings: { timeoutMs: number; testCommand?: string },
   runtime: Runtime,
+  verdicts?: CollectJobContext["verdicts"],
 ): Promise<CollectJobResult> {
   const patch = trajectory.patch;
   let report: ValidationReport;
@@ -153,11 +162,35 @@ async function validateTrajectory(
   if (patch === null || isEmptyPatch(patch)) {
     report = reportWithoutRun(patch);
   } else {
-    ({ report, log } = await validateOne(task, patch, base, {
-      runtime,
-      timeoutMs: settings.timeoutMs,
-      testCommand: settings.testCommand,
-    }));
+    const run = () =>
+      validateOne(task, patch, base, {
+        runtime,
+        timeoutMs: settings.timeoutMs,
+        testCommand: settings.testCommand,
+      });
+    const key = verdicts
+      ? verdictKey(task, patch, {
+          timeoutMs: settings.timeoutMs,
+          parser: "collect",
+          testCommand: settings.testCommand ?? null,
+        })
+      : null;
+    const known = key === null ? undefined : verdicts?.get(key);
+    if (known) {
+      ({ report, log } = await known);
+      report = { ...report, cached: true };
+    } else {
+      const running = run();
+      if (key !== null) verdicts?.set(key, running);
+      let fresh: { report: ValidationReport; log: string } | null = null;
+      try {
+        fresh = await running;
+      } finally {
+        // a harness error (or a throw) says nothing about the patch: the next one runs the tests
+        if (key !== null && (fresh === null || fresh.report.error !== null)) verdicts?.delete(key);
+      }
+      ({ report, log } = fresh);
+    }
   }
   const resolved = report.error ? null : report.resolved;
   return {

@@ -23,6 +23,7 @@ import { loadTasks } from "../tasks/load.js";
 import { readTrajectories } from "../trajectories/read.js";
 import { SEALIGN_VERSION } from "../version.js";
 import {
+  type CollectJobContext,
   type CollectJobData,
   episodeSettingsOf,
   portableProviderOptions,
@@ -372,8 +373,11 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     return { runDir, runId: manifest.run_id, ran, alreadyDone, total: state.total, byExitReason };
   }
 
+  // identical patches of the run share one test run (src/collect/job.ts)
+  const verdicts: NonNullable<CollectJobContext["verdicts"]> = new Map();
   /** What the machine running a job supplies: here, this process. */
-  const jobContext = (base: TaskBase, onTokens: (tokens: number) => void) => ({
+  const jobContext = (base: TaskBase, onTokens: (tokens: number) => void): CollectJobContext => ({
+    verdicts,
     provider: provider as ModelProvider,
     base,
     runtime,

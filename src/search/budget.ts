@@ -7,9 +7,16 @@ import type { Trajectory } from "../schema/trajectory.js";
  * budget is per task.
  */
 
-/** Root episodes a task's search starts with: half the samples' worth, at least one. */
+/** Root episodes a task's search starts with (fewer when the budget is under two samples' worth). */
+export const INITIAL_SAMPLES = 2;
+
+/**
+ * Root episodes a task's search starts with: the same for every budget, so that the search is
+ * anytime: with the same seed, a larger budget's run begins with exactly the episodes of a
+ * smaller one (the method check's matched budgets cut one run at each budget).
+ */
 export function initialSamples(samples: number): number {
-  return Math.max(1, Math.ceil(samples / 2));
+  return Math.max(1, Math.min(samples, INITIAL_SAMPLES));
 }
 
 /**
