@@ -133,12 +133,6 @@ export {
   type QueueUnit,
   type WorkerResult,
 } from "./queue/coordinator.js";
-export {
-  type QueueWorker,
-  type QueueWorkerOptions,
-  startQueueWorker,
-  type WorkerStats,
-} from "./queue/worker.js";
 export * from "./render/index.js";
 export {
   DockerEnvironment,
@@ -279,3 +273,9 @@ export { runValidateJob, type ValidateJobData, type ValidateJobResult } from "./
 export { QueuedValidations, validateRunId } from "./validate/queued.js";
 export { SEALIGN_VERSION } from "./version.js";
 export * from "./view/index.js";
+export {
+  type QueueWorker,
+  type QueueWorkerOptions,
+  startQueueWorker,
+  type WorkerStats,
+} from "./worker/worker.js";

@@ -164,6 +164,42 @@ describe("src/ import structure", () => {
     for (const [name, rule] of rules) expect(violations(graph, rule), name).toEqual([]);
   });
 
+  it("has no loop between folders but the one docs/architecture.md names (providers/ and sim/)", () => {
+    // Folder A imports folder B and B, through any modules, imports A. Tarjan's strongly
+    // connected components of the folder graph: each component of more than one is a loop.
+    const edges = new Map<string, Set<string>>();
+    for (const [from, targets] of graph)
+      for (const to of targets)
+        if (folderOf(from) !== folderOf(to))
+          edges.set(folderOf(from), (edges.get(folderOf(from)) ?? new Set()).add(folderOf(to)));
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const loops: string[][] = [];
+    const connect = (v: string) => {
+      index.set(v, index.size);
+      low.set(v, index.get(v) as number);
+      stack.push(v);
+      for (const w of edges.get(v) ?? []) {
+        if (!index.has(w)) {
+          connect(w);
+          low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+        } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop() as string;
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1) loops.push(component.sort());
+      }
+    };
+    for (const v of [...edges.keys()].sort()) if (!index.has(v)) connect(v);
+    expect(loops).toEqual([["providers", "sim"]]);
+  });
+
   describe("docs/architecture.md's table is true", () => {
     const doc = readFileSync(join(REPO_ROOT, "docs", "architecture.md"), "utf8");
     const rows = doc

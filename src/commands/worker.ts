@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { InputError } from "../errors.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
-import { startQueueWorker } from "../queue/worker.js";
+import { startQueueWorker } from "../worker/worker.js";
 
 function count(flag: string, min: number) {
   return (value: string): number => {

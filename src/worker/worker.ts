@@ -17,14 +17,14 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { type CollectJobData, type CollectJobResult, runCollectJob } from "../collect/job.js";
 import { createProvider } from "../providers/registry.js";
 import type { ModelProvider } from "../providers/types.js";
+import { connectionOptions, DEFAULT_QUEUE_NAME, type JobKind, parseQueueUrl } from "../queue/connection.js";
+import type { WorkerResult } from "../queue/coordinator.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { LocalRuntime } from "../runtime/local.js";
 import type { Runtime } from "../runtime/types.js";
 import type { SandboxLimits } from "../sandbox/bwrap.js";
 import { BasePool, repoPathIn } from "../validate/bases.js";
 import { runValidateJob, type ValidateJobData, type ValidateJobResult } from "../validate/job.js";
-import { connectionOptions, DEFAULT_QUEUE_NAME, type JobKind, parseQueueUrl } from "./connection.js";
-import type { WorkerResult } from "./coordinator.js";
 
 export interface QueueWorkerOptions {
   /** `redis://HOST:PORT[/DB]`. */
