@@ -1,10 +1,13 @@
 import { InputError } from "../errors.js";
 import { readLines } from "./lines.js";
+import type { SkipLog } from "./skip-log.js";
 
 /** A parsed JSONL record with the line it came from. */
 export interface JsonlRecord {
   value: unknown;
   line: number;
+  /** The line's text, as read (importers hash it without serialising the value again). */
+  raw: string;
 }
 
 export interface ReadJsonlOptions {
@@ -14,6 +17,10 @@ export interface ReadJsonlOptions {
    * input file is reported, not silently shortened.
    */
   tolerateTruncatedTail?: boolean;
+  /** Pass over malformed lines, counted in `skipped`, instead of throwing at the first. */
+  skipInvalid?: boolean;
+  /** Where `skipInvalid` counts the lines it passed over. */
+  skipped?: SkipLog;
 }
 
 /** Parse one JSONL line; a malformed (or cut-off last) line throws an InputError naming file and line. */
@@ -26,7 +33,10 @@ export function parseJsonLine(path: string, text: string, line: number, terminat
   }
 }
 
-/** Stream the JSON values of a JSONL file (plain, .gz, .zst); blank lines are skipped. */
+/**
+ * Stream the JSON values of a JSONL file (plain, .gz, .zst); blank lines are skipped. The one
+ * JSONL loop: `readRecords` (and through it every typed reader) reads JSONL with it.
+ */
 export async function* readJsonl(path: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
   for await (const { text, line, terminated } of readLines(path)) {
     if (/^\s*$/.test(text)) continue;
@@ -35,8 +45,10 @@ export async function* readJsonl(path: string, options: ReadJsonlOptions = {}): 
       value = parseJsonLine(path, text, line, terminated);
     } catch (error) {
       if (!terminated && options.tolerateTruncatedTail) return;
-      throw error;
+      if (!(options.skipInvalid && error instanceof InputError)) throw error;
+      options.skipped?.add(path, line, error);
+      continue;
     }
-    yield { value, line };
+    yield { value, line, raw: text };
   }
 }

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../errors.js";
-import { parseJsonLine } from "./jsonl.js";
-import { readLines } from "./lines.js";
+import { readJsonl } from "./jsonl.js";
 import { readParquetRows } from "./parquet.js";
 import type { SkipLog } from "./skip-log.js";
 
@@ -51,19 +50,7 @@ export async function* readRecords(
 ): AsyncGenerator<SourceRecord> {
   const format = options.format ?? recordFormatOf(path);
   if (format === "jsonl") {
-    for await (const { text, line, terminated } of readLines(path)) {
-      if (/^\s*$/.test(text)) continue;
-      let value: unknown;
-      try {
-        value = parseJsonLine(path, text, line, terminated);
-      } catch (error) {
-        if (!terminated && options.tolerateTruncatedTail) return;
-        if (!(options.skipInvalid && error instanceof InputError)) throw error;
-        options.skipped?.add(path, line, error);
-        continue;
-      }
-      yield { value, line, raw: text };
-    }
+    yield* readJsonl(path, options);
   } else if (format === "parquet") {
     for await (const { value, row } of readParquetRows(path)) yield { value, line: row };
   } else {
