@@ -260,6 +260,27 @@ describe("filters", () => {
     expect(noDedupe.filtered.kept.map((v) => v.id)).toEqual(["a", "a-copy", "b"]);
   });
 
+  it("calls trajectories duplicates when only their made-up tool-call ids differ (as action keys do)", () => {
+    // the same thoughts (the fixture's default thought names the trajectory)
+    const steps: StepSpec[] = [
+      ["ls", "out:ls", "look"],
+      ["x", "out:x", "fix"],
+    ];
+    const a = trajectory("T", "a", steps, true);
+    const b = trajectory("T", "b", steps, true);
+    const ids = (t: typeof a) =>
+      t.messages.flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.id) : []));
+    expect(ids(a)).not.toEqual(ids(b)); // the fixture makes ids per trajectory
+    const result = analyseTask("T", [a, b]);
+    expect(result.filtered.duplicates.map((v) => v.id)).toEqual(["b"]);
+    // ids still tie each result to its call: a tool message answering another call is a difference
+    const c = structuredClone(b);
+    c.id = "c";
+    const answer = c.messages.find((m) => m.role === "tool");
+    if (answer?.role === "tool") answer.tool_call_id = "call_elsewhere";
+    expect(analyseTask("T", [a, c]).filtered.duplicates).toHaveLength(0);
+  });
+
   it("does not call trajectories duplicates when only their outcome or a thought differs", () => {
     const x = trajectory("T", "x", ["ls", "a"], true);
     const y = { ...trajectory("T", "y", ["ls", "a"], false), messages: structuredClone(x.messages) };

@@ -8,7 +8,9 @@ import type { TrajectoryView } from "../tree/view.js";
  * scored.
  *
  * 1. duplicates: a trajectory whose `messages` and outcome equal an earlier one's exactly
- *    (same JSON after validation) is dropped; the first is kept.
+ *    (same JSON after validation), tool-call ids aside, is dropped; the first is kept. Call
+ *    ids are made up per request (providers, simulators, servers), and the action keys that
+ *    build the tree ignore them: two runs that differ only in them are the same run.
  * 2. stuck: a trajectory that repeats the same action (canonical key) `stuckRepeats` times
  *    in a row (default 3, the paper's rule) is dropped.
  * 3. isolated: a trajectory whose first action no other remaining trajectory of the task
@@ -57,6 +59,30 @@ function fingerprint(view: TrajectoryView): string {
   return print;
 }
 
+/**
+ * The messages as JSON with each tool-call id replaced by its order of appearance (`#0`, `#1`,
+ * ...), in the assistant's calls and in the tool messages that answer them alike.
+ */
+function canonicalMessages(messages: readonly Message[]): string {
+  const ids = new Map<string, string>();
+  const canonical = (id: string) => {
+    let mapped = ids.get(id);
+    if (mapped === undefined) {
+      mapped = `#${ids.size}`;
+      ids.set(id, mapped);
+    }
+    return mapped;
+  };
+  return JSON.stringify(
+    messages.map((m) => {
+      if (m.role === "assistant" && m.tool_calls)
+        return { ...m, tool_calls: m.tool_calls.map((c) => ({ ...c, id: canonical(c.id) })) };
+      if (m.role === "tool") return { ...m, tool_call_id: canonical(m.tool_call_id) };
+      return m;
+    }),
+  );
+}
+
 function contentLength(message: Message): number {
   let length =
     typeof message.content === "string" ? message.content.length : JSON.stringify(message.content).length;
@@ -82,10 +108,10 @@ export function filterTrajectories(
       const print = fingerprint(view);
       const same = seen.get(print);
       if (same) {
-        const full = JSON.stringify(view.trajectory.messages);
+        const full = canonicalMessages(view.trajectory.messages);
         let duplicate = false;
         for (const other of same) {
-          other.full ??= JSON.stringify(other.view.trajectory.messages);
+          other.full ??= canonicalMessages(other.view.trajectory.messages);
           if (other.full === full) {
             duplicate = true;
             break;
