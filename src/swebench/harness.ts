@@ -12,8 +12,6 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { pythonFile, venvPython } from "../package-paths.js";
 
-/** The swebench version the set-up installs (python/requirements-swebench.txt). */
-export const SWEBENCH_REQUIREMENTS = pythonFile("requirements-swebench.txt");
 const HELPER = pythonFile("swebench_helper.py");
 
 /** An instance record as SWE-bench publishes it (the fields the harness reads). */
@@ -146,14 +144,6 @@ export function harnessGrade(
   options: HarnessOptions = {},
 ): Promise<HarnessBatch<HarnessGrade>> {
   return callHelper<HarnessGrade>("grade", items, options);
-}
-
-/** Every answer's value, or an error naming the first failed item's instance. */
-export function unwrapAll<T>(batch: HarnessBatch<T>, ids: string[]): T[] {
-  return batch.answers.map((answer, i) => {
-    if (!answer.ok) throw new Error(`swebench harness, instance ${ids[i]}: ${answer.error}`);
-    return answer.value;
-  });
 }
 
 async function callHelper<T>(
