@@ -1,9 +1,9 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/formats.js";
 import { type ExportOptions, type ExportSummary, exportDpo, exportSft } from "../export/run.js";
 import { checkInputFiles, ensureOutputFile, refuseOutputAmongInputs } from "../io/paths.js";
-import { addOutputOption, outputOf } from "./options.js";
+import { addOutputOption, numberOption, outputOf } from "./options.js";
 
 interface ExportCliOptions {
   format: ExportFormat;
@@ -20,11 +20,7 @@ interface ExportCliOptions {
   json?: boolean;
 }
 
-const positiveInt = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
+const wholeNumber = (flag: string) => numberOption(flag, { integer: true, min: 0 });
 
 function optionsOf(o: ExportCliOptions): ExportOptions {
   let templateKwargs: Record<string, unknown> | undefined;
@@ -100,12 +96,12 @@ export function registerExport(program: Command): void {
       .option(
         "--max-length <n>",
         "the trainer's max_length: observations are shortened to fit",
-        positiveInt("--max-length"),
+        wholeNumber("--max-length"),
       )
       .option(
         "--preview <n>",
         "print n examples with trained spans marked ⟦...⟧",
-        positiveInt("--preview"),
+        wholeNumber("--preview"),
         0,
       )
       .option("--skip-invalid", "skip bad records and report them instead of stopping at the first")

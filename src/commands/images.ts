@@ -3,6 +3,7 @@ import { InputError } from "../errors.js";
 import { buildInstanceImages } from "../images/build.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { loadTasks } from "../tasks/load.js";
+import { numberOption } from "./options.js";
 
 const list = (value: string, previous: string[] = []): string[] => [
   ...previous,
@@ -11,13 +12,6 @@ const list = (value: string, previous: string[] = []): string[] => [
     .map((s) => s.trim())
     .filter(Boolean),
 ];
-
-function positiveInt(value: string, field: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`expected a whole number above 0, got "${value}"`, { field });
-  return n;
-}
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
@@ -34,7 +28,7 @@ export function registerImages(program: Command): void {
       "--repos <dir>",
       "local clones: DIR/owner/name, DIR/owner__name or DIR/name (a .git suffix allowed)",
     )
-    .option("-j, --jobs <n>", "instances built at once", (v) => positiveInt(v, "--jobs"), 1)
+    .option("-j, --jobs <n>", "instances built at once", numberOption("--jobs", { integer: true, min: 1 }), 1)
     .option("--instance <ids>", "only these instance ids (comma-separated, repeatable)", list)
     .option("--namespace <name>", "image namespace (default swebench, the harness's)")
     .option("--force", "rebuild layers even when their recipe is unchanged")

@@ -3,14 +3,10 @@ import { loadBuiltinTasks } from "../builtin/load.js";
 import { InputError } from "../errors.js";
 import { writeJsonlAtomic } from "../io/atomic.js";
 import { synthesizeTasks } from "../synth/synth.js";
-import { addOutputOption, checkChoices, outputOf } from "./options.js";
+import { addOutputOption, checkChoices, outputOf, parseNumber } from "./options.js";
 
-function positiveInt(value: string, field: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InputError(`expected a whole number, got "${value}"`, { field });
-  return n;
-}
+/** A count, a seed or seconds: a whole number, 0 included. */
+const wholeNumber = (value: string, flag: string) => parseNumber(value, flag, { integer: true, min: 0 });
 
 const list = (value: string): string[] =>
   value
@@ -87,7 +83,7 @@ export function registerTasks(program: Command): void {
         const selected = await selectBuiltin({
           language: options.language,
           only: options.only,
-          limit: options.limit === undefined ? undefined : positiveInt(options.limit, "--limit"),
+          limit: options.limit === undefined ? undefined : wholeNumber(options.limit, "--limit"),
         });
         await writeJsonlAtomic(options.out, selected);
         process.stderr.write(`wrote ${selected.length} tasks to ${options.out}\n`);
@@ -126,10 +122,10 @@ export function registerTasks(program: Command): void {
           repo,
           out: options.out,
           testCommand: options.testCommand,
-          maxTasks: positiveInt(options.maxTasks, "--max-tasks"),
-          maxCandidates: positiveInt(options.maxCandidates, "--max-candidates"),
-          seed: positiveInt(options.seed, "--seed"),
-          timeoutMs: positiveInt(options.timeout, "--timeout") * 1000,
+          maxTasks: wholeNumber(options.maxTasks, "--max-tasks"),
+          maxCandidates: wholeNumber(options.maxCandidates, "--max-candidates"),
+          seed: wholeNumber(options.seed, "--seed"),
+          timeoutMs: wholeNumber(options.timeout, "--timeout") * 1000,
           name: options.name,
           unsafeNoSandbox: options.unsafeNoSandbox,
         });

@@ -1,7 +1,9 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import { CRITICAL_THRESHOLD } from "../pairs/critical.js";
 import type { CorpusSummary } from "../pairs/run.js";
 import type { TreeCorpusStats } from "../pairs/stats.js";
 import type { CorpusStageOptions } from "../pairs/write.js";
+import { numberOption } from "./options.js";
 
 /**
  * The flags `sealign tree` and `sealign pairs` share (merge, filters, critical decisions, input
@@ -28,18 +30,8 @@ export interface TreeCliOptions {
   progress: boolean;
 }
 
-/** A commander parser for a number flag that must pass `check` (else a usage error naming `what`). */
-export function number(name: string, check: (n: number) => boolean, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name} must be ${what}`);
-    return n;
-  };
-}
-
 /** A commander parser for a whole number >= 1. */
-export const positiveInt = (name: string) =>
-  number(name, (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+export const positiveInt = (flag: string) => numberOption(flag, { integer: true, min: 1 });
 
 /** Register the options that merge, score, filter and find critical decisions. */
 export function addTreeOptions(command: Command): Command {
@@ -56,28 +48,28 @@ export function addTreeOptions(command: Command): Command {
     .option(
       "--threshold <gap>",
       "critical when two children's scores differ by more than this",
-      number("--threshold", (n) => n >= 0 && n < 1, "in [0, 1)"),
-      0.5,
+      numberOption("--threshold", { min: 0, below: 1 }),
+      CRITICAL_THRESHOLD,
     )
     .option("--min-visits <n>", "ignore children seen fewer times", positiveInt("--min-visits"), 1)
     .option(
       "--confidence [level]",
       "also require the two children's Wilson intervals (at this level, default 0.95) not to overlap",
-      number("--confidence", (n) => n > 0 && n < 1, "in (0, 1)"),
+      numberOption("--confidence", { above: 0, below: 1 }),
     )
     .option("--no-dedupe", "keep exact duplicate trajectories")
     .option("--no-stuck-filter", "keep trajectories that repeat the same action")
     .option(
       "--stuck-repeats <n>",
       "identical actions in a row that count as stuck",
-      number("--stuck-repeats", (n) => Number.isInteger(n) && n >= 2, "an integer >= 2"),
+      numberOption("--stuck-repeats", { integer: true, min: 2 }),
       3,
     )
     .option("--no-isolated-filter", "keep trajectories that share nothing but the prompt with the others")
     .option(
       "--workers <n>",
       "worker threads (0: none; default: all cores)",
-      number("--workers", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"),
+      numberOption("--workers", { integer: true, min: 0 }),
     )
     .addOption(
       new Option(

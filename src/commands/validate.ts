@@ -1,7 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
@@ -11,16 +10,10 @@ import { defaultCacheDir } from "../validate/cache.js";
 import { readReport, validateRun } from "../validate/run.js";
 import { PARSERS, type ParserName } from "../validate/status.js";
 import { formatSummary } from "../validate/summary.js";
-import { addOutputOption, outputOf } from "./options.js";
+import { addOutputOption, numberOption, outputOf } from "./options.js";
 
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new InputError(`${name} must be a positive number, got "${value}"`);
-    return n;
-  };
-}
+const seconds = (flag: string) => numberOption(flag, { above: 0 });
+const count = (flag: string) => numberOption(flag, { integer: true, min: 1 });
 
 /** `sealign validate INPUT --tasks FILE -o OUT` */
 export function registerValidate(program: Command): void {
@@ -50,10 +43,10 @@ export function registerValidate(program: Command): void {
     .option(
       "-j, --workers <n>",
       "validations run in parallel (the cores, at most 4, unless given)",
-      positiveNumber("--workers"),
+      count("--workers"),
       Math.min(4, availableParallelism()),
     )
-    .option("--timeout <seconds>", "time limit of one test run", positiveNumber("--timeout"), 300)
+    .option("--timeout <seconds>", "time limit of one test run", seconds("--timeout"), 300)
     .addOption(
       new Option("--parser <parser>", "test-log parser").choices(["auto", ...PARSERS]).default("auto"),
     )
@@ -87,7 +80,7 @@ export function registerValidate(program: Command): void {
     .option(
       "--attempts <n>",
       "with --queue: tries per validation job before its verdict is a harness error",
-      positiveNumber("--attempts"),
+      count("--attempts"),
       3,
     )
     .option(

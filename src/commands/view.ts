@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { InputError } from "../errors.js";
 import { Catalog } from "../view/catalog.js";
 import { startViewServer } from "../view/server.js";
+import { parseNumber } from "./options.js";
 
 /**
  * `sealign view PATH... [--port P]`: index a run folder (or trajectory / pair / tree / report
@@ -15,10 +16,7 @@ export function registerView(program: Command): void {
     .option("-p, --port <port>", "port on 127.0.0.1 (0 = any free port)", "8765")
     .option("--skip-invalid", "show the rest when some records are invalid (they are listed on the overview)")
     .action(async (paths: string[], options: { port: string; skipInvalid?: boolean }) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new InputError(`--port must be an integer from 0 to 65535, got ${options.port}`);
-      }
+      const port = parseNumber(options.port, "--port", { integer: true, min: 0, max: 65535 });
       const started = Date.now();
       const tty = process.stderr.isTTY;
       // On a terminal one line updated in place; otherwise (logs, CI) a line every 2 seconds.

@@ -1,26 +1,11 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { InputError } from "../errors.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { startQueueWorker } from "../worker/worker.js";
+import { numberOption } from "./options.js";
 
-function count(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InputError(`${flag}: expected an integer >= ${min}, got "${value}"`, { field: flag });
-    return n;
-  };
-}
-
-function seconds(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new InputError(`${flag}: expected a positive number of seconds, got "${value}"`, { field: flag });
-    return n;
-  };
-}
+const count = (flag: string, min: number) => numberOption(flag, { integer: true, min });
+const seconds = (flag: string) => numberOption(flag, { above: 0 });
 
 /** `sealign worker --queue redis://HOST:PORT` */
 export function registerWorker(program: Command): void {

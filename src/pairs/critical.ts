@@ -9,8 +9,14 @@ import { type Interval, intervalsDisjoint, wilsonInterval, Z95, zForConfidence }
  * decided. Two candidates form a pair when their scores differ by more than the threshold.
  */
 
+/**
+ * The default score gap of a critical pair: chosen score - rejected score must exceed it (the
+ * paper's rule). The one place the value is written: the CLI's defaults and the demo read it.
+ */
+export const CRITICAL_THRESHOLD = 0.5;
+
 export interface CriticalOptions {
-  /** A pair needs chosen score - rejected score > threshold (default 0.5, the paper's rule). */
+  /** A pair needs chosen score - rejected score > threshold (default CRITICAL_THRESHOLD, 0.5). */
   threshold?: number;
   /** Candidates seen fewer times are ignored (default 1, as in the paper). */
   minVisits?: number;
@@ -52,7 +58,7 @@ export interface Decision {
 
 export function resolveCriticalOptions(options: CriticalOptions = {}): Required<CriticalOptions> {
   const resolved = {
-    threshold: options.threshold ?? 0.5,
+    threshold: options.threshold ?? CRITICAL_THRESHOLD,
     minVisits: options.minVisits ?? 1,
     confidence: options.confidence ?? null,
     pairs: options.pairs ?? "all",
