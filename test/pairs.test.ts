@@ -222,6 +222,46 @@ describe("critical decisions and pairs", () => {
   });
 });
 
+describe("pairs from prefixes the tree merged", () => {
+  it("say when the rejected side's prefix differed from the pair's prompt (volatile output, thoughts)", () => {
+    // the same first step, whose output differs only in a timing: the tree merges them
+    const good = trajectory(
+      "T",
+      "good",
+      [
+        ["pytest", "1 failed in 0.12s", "run"],
+        ["fix", "ok", "fix"],
+      ],
+      true,
+    );
+    const bad = trajectory(
+      "T",
+      "bad",
+      [
+        ["pytest", "1 failed in 0.57s", "run"],
+        ["give up", "ok", "fix"],
+      ],
+      false,
+    );
+    const [pair] = analyseTask("T", [good, bad]).pairs;
+    expect(pair?.meta.depth).toBe(1);
+    expect(pair?.meta.prompt_varies).toBe(true);
+    // the prompt is the chosen side's own prefix
+    expect(JSON.stringify(pair?.prompt)).toContain("0.12s");
+    const same = trajectory(
+      "T",
+      "same",
+      [
+        ["pytest", "1 failed in 0.12s", "run"],
+        ["give up", "ok", "fix"],
+      ],
+      false,
+    );
+    const [exact] = analyseTask("T", [good, same]).pairs;
+    expect(exact?.meta.prompt_varies).toBe(false);
+  });
+});
+
 describe("filters", () => {
   const runs: Run[] = [
     ["a", ["ls", "x"], true],

@@ -15,11 +15,27 @@ import { type ActionGroup, type CandidatePair, type Decision, groupTrajectories 
  *   chosen action is exactly what the model produced after exactly that prefix.
  * - rejected: the first failed trajectory through the rejected group, else its first; its
  *   assistant message at the decision step.
+ *
+ * The two trajectories share the decision's node, so their prefixes agree up to the tree's
+ * observation normalisation: a rejected action can follow a prefix whose prompt or outputs
+ * differed in volatile values (a timing, a temporary path) from the chosen side's, which is
+ * the prompt the pair carries. `meta.prompt_varies` says when they differed (docs/tree.md).
  */
 
 function pick(group: ActionGroup, want: boolean): TrajectoryView {
   const all = groupTrajectories(group);
   return all.find((v) => v.resolved === want) ?? (all[0] as TrajectoryView);
+}
+
+/** What a prefix says, tool-call ids aside (they are made up per request). */
+function prefixText(messages: readonly Message[]): string {
+  return JSON.stringify(
+    messages.map((m) => [
+      m.role,
+      m.content,
+      m.role === "assistant" ? (m.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments]) : null,
+    ]),
+  );
 }
 
 function toolsOf(message: Message): string[] {
@@ -45,12 +61,15 @@ export function criticalPair(
   const chosen = chosenView.assistantMessage(step);
   const rejected = rejectedView.assistantMessage(step);
   const path = node.path().slice(1);
+  const prompt = chosenView.prefix(step);
+  const promptVaries =
+    rejectedView !== chosenView && prefixText(rejectedView.prefix(step)) !== prefixText(prompt);
   return {
     schema_version: PAIR_SCHEMA_VERSION,
     id: pairId(tree.taskId, "c", node.id, candidate.chosen.key, candidate.rejected.key),
     task_id: tree.taskId,
     kind: "critical",
-    prompt: chosenView.prefix(step),
+    prompt,
     chosen: [chosen],
     rejected: [rejected],
     tools: chosenView.trajectory.tools,
@@ -76,6 +95,7 @@ export function criticalPair(
       rejected_interval: candidate.rejected.interval,
       chosen_source: chosenView.id,
       rejected_source: rejectedView.id,
+      prompt_varies: promptVaries,
     },
     provenance,
   };
