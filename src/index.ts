@@ -14,6 +14,7 @@ export {
   runEpisode,
   runEpisodeTimed,
 } from "./agent/episode.js";
+export { ReplayDiverged, type ReplayDivergence, type ReplaySpec } from "./agent/replay.js";
 export { openHandsStuckLabels, paperStuck, STUCK_LABELS } from "./agent/stuck.js";
 export {
   type BuiltinSelection,
@@ -33,7 +34,7 @@ export {
 } from "./collect/job.js";
 export { episodeSeed, type RunManifest } from "./collect/manifest.js";
 export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
-export { type CollectOptions, type CollectSummary, collect } from "./collect/run.js";
+export { type CollectOptions, type CollectStrategy, type CollectSummary, collect } from "./collect/run.js";
 export { type MethodCheckResult, methodCheck } from "./demo/method-check.js";
 export { type DemoOptions, type DemoResult, runDemo, type StageResult } from "./demo/run.js";
 export { EXIT, InputError } from "./errors.js";
@@ -203,6 +204,19 @@ export {
 export { isInlineTask, TASK_SCHEMA_VERSION, type Task, type TaskInput, TaskSchema } from "./schema/task.js";
 export * from "./schema/trajectory.js";
 export { parsePair, parseTask, parseTrajectory, type Where } from "./schema/validate.js";
+export { branchReplay } from "./search/branch.js";
+export { defaultBudget, INITIAL_SAMPLES, initialSamples } from "./search/budget.js";
+export { type SearchCollectOptions, type SearchCollectSummary, searchCollect } from "./search/collect.js";
+export { readSearchLog, SEARCH_FILE, type SearchRecord } from "./search/log.js";
+export { type BranchChoice, chooseBranch, SIDE_GAP, SIDE_WEIGHT } from "./search/select.js";
+export {
+  SearchResumeMismatch,
+  type SearchUnit,
+  searchTask,
+  type TaskSearchOptions,
+  type TaskSearchResult,
+  type UnitOutcome,
+} from "./search/task-search.js";
 export { type SimGroundTruth, simGroundTruth } from "./sim/ground-truth.js";
 export { type FileEdit, parseUnifiedDiff } from "./sim/patch.js";
 export {
