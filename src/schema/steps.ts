@@ -88,5 +88,6 @@ export function steps(trajectory: Pick<Trajectory, "messages">): Step[] {
 export function modelTurns(trajectory: Pick<Trajectory, "messages" | "provenance">): number {
   let turns = 0;
   for (const message of trajectory.messages) if (message.role === "assistant") turns++;
-  return Math.max(0, turns - (trajectory.provenance.branch?.turn ?? 0));
+  // (a record without provenance, as hand-made fixtures are, is no branch)
+  return Math.max(0, turns - (trajectory.provenance?.branch?.turn ?? 0));
 }
