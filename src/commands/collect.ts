@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { EPISODE_DEFAULTS } from "../agent/episode.js";
+import {
+  COLLECT_DEFAULTS,
+  COLLECT_NUMBER_RULES,
+  type CollectOverride,
+  resolveCollectConfig,
+} from "../collect/config.js";
 import { TRAJECTORIES_FILE } from "../collect/manifest.js";
 import { type CollectStrategy, collect } from "../collect/run.js";
 import { InputError } from "../errors.js";
@@ -8,11 +13,12 @@ import { checkInputDir, checkInputFile, ensureOutputDir } from "../io/paths.js";
 import { checkQueueName, parseQueueUrl } from "../queue/connection.js";
 import { parseRuntimeName } from "../runtime/select.js";
 import { SEARCH_FILE } from "../search/log.js";
-import { finalLines, shellArg } from "./options.js";
+import { finalLines, parseNumber, shellArg } from "./options.js";
 
 interface CollectCommandOptions {
-  tasks: string;
-  model: string;
+  config?: string;
+  tasks?: string;
+  model?: string;
   retryErrors?: boolean;
   samples: string;
   strategy: string;
@@ -26,7 +32,7 @@ interface CollectCommandOptions {
   maxArgumentChars?: string;
   seed: string;
   concurrency: string;
-  output: string;
+  output?: string;
   baseUrl?: string;
   apiKey?: string;
   requestTimeout?: string;
@@ -59,28 +65,6 @@ interface CollectCommandOptions {
   attempts: string;
 }
 
-function number(
-  value: string | undefined,
-  flag: string,
-  options: { integer?: boolean; min?: number } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (
-    !Number.isFinite(n) ||
-    (options.integer && !Number.isInteger(n)) ||
-    (options.min !== undefined && n < options.min)
-  ) {
-    throw new InputError(
-      `${flag}: expected ${options.integer ? "an integer" : "a number"}${options.min !== undefined ? ` >= ${options.min}` : ""}, got "${value}"`,
-      {
-        field: flag,
-      },
-    );
-  }
-  return n;
-}
-
 function toolChoice(value: string): "auto" | "required" {
   if (value !== "auto" && value !== "required") {
     throw new InputError(`--tool-choice: expected auto or required, got "${value}"`, {
@@ -98,26 +82,108 @@ export function parseStrategy(value: string): CollectStrategy {
   });
 }
 
-/** `sealign collect --tasks FILE --model SPEC --samples N -o RUN_DIR` */
+/**
+ * Each flag and the collect config field it sets (collect/config.ts): a number flag is parsed by
+ * its field's rule, a choice by its own check, so that a bad value names the flag.
+ */
+const FLAG_FIELDS: readonly [
+  key: Exclude<keyof CollectCommandOptions, "config" | "quiet">,
+  field: string,
+  parse: "number" | "text" | ((value: string) => unknown),
+][] = [
+  ["tasks", "tasks", "text"],
+  ["model", "model", "text"],
+  ["output", "output", "text"],
+  ["samples", "samples", "number"],
+  ["strategy", "strategy", (v) => parseStrategy(v)],
+  ["budget", "budget", "number"],
+  ["temperature", "sampling.temperature", "number"],
+  ["topP", "sampling.top_p", "number"],
+  ["maxTokens", "sampling.max_tokens", "number"],
+  ["toolChoice", "sampling.tool_choice", toolChoice],
+  ["seed", "seed", "number"],
+  ["concurrency", "concurrency", "number"],
+  ["baseUrl", "provider.base_url", "text"],
+  ["apiKey", "provider.api_key", "text"],
+  ["requestTimeout", "provider.request_timeout_s", "number"],
+  ["retries", "provider.retries", "number"],
+  ["threads", "provider.threads", "number"],
+  ["modelContext", "provider.model_context", "number"],
+  ["maxArgumentChars", "provider.max_argument_chars", "number"],
+  ["maxTurns", "episode.max_turns", "number"],
+  ["contextTokens", "episode.context_tokens", "number"],
+  ["timeLimit", "episode.time_limit_s", "number"],
+  ["stuckRepeat", "episode.stuck_repeat", "number"],
+  ["memory", "episode.memory_mib", "number"],
+  ["maxProcesses", "episode.max_processes", "number"],
+  ["unsafeNoSandbox", "episode.unsafe_no_sandbox", "text"],
+  ["commandTimeout", "bash.command_timeout_s", "number"],
+  ["softTimeout", "bash.soft_timeout_s", "number"],
+  ["maxOutputChars", "bash.max_output_chars", "number"],
+  ["systemPrompt", "prompts.system", "text"],
+  ["taskPrompt", "prompts.task", "text"],
+  ["continuePrompt", "prompts.continue", "text"],
+  ["instance", "instance", "text"],
+  ["limit", "limit", "number"],
+  ["repos", "repos", "text"],
+  ["repoPath", "repo_path", "text"],
+  ["runtime", "runtime", (v) => parseRuntimeName(v)],
+  ["imageNamespace", "image_namespace", "text"],
+  ["validate", "validate", "text"],
+  ["testTimeout", "test_timeout_s", "number"],
+  ["testCommand", "test_command", "text"],
+  ["queue", "queue.url", "text"],
+  ["queueName", "queue.name", "text"],
+  ["attempts", "queue.attempts", "number"],
+  ["retryErrors", "retry_errors", "text"],
+];
+
+/** The flags given on the command line (not left at their defaults), as config overrides. */
+function commandLineOverrides(options: CollectCommandOptions, command: Command): CollectOverride[] {
+  const overrides: CollectOverride[] = [];
+  for (const [key, field, parse] of FLAG_FIELDS) {
+    const value = options[key];
+    if (value === undefined || command.getOptionValueSource(key) !== "cli") continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const parsed =
+      parse === "number"
+        ? parseNumber(String(value), flag, COLLECT_NUMBER_RULES[field as keyof typeof COLLECT_NUMBER_RULES])
+        : parse === "text"
+          ? value
+          : parse(String(value));
+    overrides.push({ field, flag: key === "retryErrors" ? "--no-retry-errors" : flag, value: parsed });
+  }
+  return overrides;
+}
+
+/** `sealign collect --tasks FILE --model SPEC --samples N -o RUN_DIR` (or `--config FILE.yaml`) */
 export function registerCollect(program: Command): void {
   program
     .command("collect")
     .description(
       "run a tool-using agent (CodeAct tools, sandboxed workspaces) on tasks, N times each; resumable",
     )
-    .requiredOption(
+    .option(
       "--tasks <file>",
       "task file (SWE-bench JSON/JSONL/Parquet, or inline tasks such as HumanEvalFix)",
     )
-    .requiredOption(
+    .option(
       "--model <spec>",
       "model SPEC: openai:MODEL, embedded:/path/model.gguf, embedded:hf:user/repo/file.gguf, sim",
     )
-    .option("--samples <n>", "episodes per task (with --strategy tree: the budget's worth in samples)", "1")
+    .option(
+      "--config <file>",
+      "collect.yaml with any of these settings (docs/collect.md); a flag given here wins over the file",
+    )
+    .option(
+      "--samples <n>",
+      "episodes per task (with --strategy tree: the budget's worth in samples)",
+      String(COLLECT_DEFAULTS.samples),
+    )
     .option(
       "--strategy <name>",
       "independent: --samples episodes per task from the start; tree: branch from recorded states where the task's tree is uncertain, until --budget model turns (docs/search.md; implies --validate)",
-      "independent",
+      COLLECT_DEFAULTS.strategy,
     )
     .option(
       "--budget <turns>",
@@ -130,37 +196,54 @@ export function registerCollect(program: Command): void {
       "--tool-choice <mode>",
       "auto (the model may answer in text) or required (every reply a tool call)",
     )
-    .option("--seed <n>", "base seed (each episode's seed derives from it)", "0")
-    .option("--concurrency <c>", "episodes at a time", "1")
-    .requiredOption(
-      "-o, --output <run_dir>",
-      "run directory (manifest.json, trajectories.jsonl); rerun to resume",
-    )
+    .option("--seed <n>", "base seed (each episode's seed derives from it)", String(COLLECT_DEFAULTS.seed))
+    .option("--concurrency <c>", "episodes at a time", String(COLLECT_DEFAULTS.concurrency))
+    .option("-o, --output <run_dir>", "run directory (manifest.json, trajectories.jsonl); rerun to resume")
     .option("--base-url <url>", "OpenAI-compatible server (default OPENAI_BASE_URL)")
     .option("--api-key <key>", "API key (default OPENAI_API_KEY)")
-    .option("--request-timeout <s>", "seconds per model request before it is retried", "600")
-    .option("--retries <n>", "retries of a model request on 429/5xx/time-out", "4")
+    .option(
+      "--request-timeout <s>",
+      "seconds per model request before it is retried",
+      String(COLLECT_DEFAULTS.provider.request_timeout_s),
+    )
+    .option(
+      "--retries <n>",
+      "retries of a model request on 429/5xx/time-out",
+      String(COLLECT_DEFAULTS.provider.retries),
+    )
     .option("--threads <n>", "embedded: CPU threads for the model")
     .option("--model-context <n>", "embedded: context size in tokens (default 8192)")
     .option("--max-argument-chars <n>", "embedded with --tool-choice required: cap on each string argument")
-    .option("--max-turns <n>", "assistant turns per episode", String(EPISODE_DEFAULTS.maxTurns))
-    .option("--context-tokens <n>", "context budget per episode", String(EPISODE_DEFAULTS.contextTokens))
+    .option("--max-turns <n>", "assistant turns per episode", String(COLLECT_DEFAULTS.episode.max_turns))
+    .option(
+      "--context-tokens <n>",
+      "context budget per episode",
+      String(COLLECT_DEFAULTS.episode.context_tokens),
+    )
     .option(
       "--time-limit <s>",
       "wall-clock limit per episode (seconds)",
-      String(EPISODE_DEFAULTS.wallClockMs / 1000),
+      String(COLLECT_DEFAULTS.episode.time_limit_s),
     )
-    .option("--command-timeout <s>", "hard limit per shell command (seconds)", "300")
+    .option(
+      "--command-timeout <s>",
+      "hard limit per shell command (seconds)",
+      String(COLLECT_DEFAULTS.bash.command_timeout_s),
+    )
     .option(
       "--soft-timeout <s>",
       "return a command's output so far after this many seconds without new output",
-      "10",
+      String(COLLECT_DEFAULTS.bash.soft_timeout_s),
     )
-    .option("--max-output-chars <n>", "longest observation; longer ones lose their middle", "30000")
+    .option(
+      "--max-output-chars <n>",
+      "longest observation; longer ones lose their middle",
+      String(COLLECT_DEFAULTS.bash.max_output_chars),
+    )
     .option(
       "--stuck-repeat <n>",
       "end an episode as stuck after the same action this many times in a row (0 = never)",
-      "3",
+      String(COLLECT_DEFAULTS.episode.stuck_repeat),
     )
     .option("--memory <mib>", "address-space limit per sandboxed process (MiB)")
     .option("--max-processes <n>", "most processes at once per sandbox (pids cgroup)")
@@ -184,10 +267,14 @@ export function registerCollect(program: Command): void {
     .option(
       "--image-namespace <ns>",
       "docker: instance images as <ns>/sweb.eval.x86_64.<id>:latest (SWE-Gym: xingyaoww)",
-      "swebench",
+      COLLECT_DEFAULTS.image_namespace,
     )
     .option("--validate", "run each episode's patch against the task's tests right away (resolved-so-far)")
-    .option("--test-timeout <s>", "time limit of a task's tests with --validate (seconds)", "300")
+    .option(
+      "--test-timeout <s>",
+      "time limit of a task's tests with --validate (seconds)",
+      String(COLLECT_DEFAULTS.test_timeout_s),
+    )
     .option("--test-command <cmd>", "test command for tasks that carry none (with --validate)")
     .option(
       "--unsafe-no-sandbox",
@@ -197,26 +284,32 @@ export function registerCollect(program: Command): void {
       "--queue <url>",
       "coordinate: run the episodes on `sealign worker`s of this Redis (redis://HOST:PORT[/DB]); rerun to resume",
     )
-    .option("--queue-name <name>", "queue name (as given to the workers)", "sealign")
-    .option("--attempts <n>", "with --queue: tries per episode job before it is recorded as an error", "3")
+    .option("--queue-name <name>", "queue name (as given to the workers)", COLLECT_DEFAULTS.queue.name)
+    .option(
+      "--attempts <n>",
+      "with --queue: tries per episode job before it is recorded as an error",
+      String(COLLECT_DEFAULTS.queue.attempts),
+    )
     .option(
       "--no-retry-errors",
       "on resume, keep episodes that ended in model_error or sandbox_error instead of running them again",
     )
     .option("--quiet", "no progress display")
-    .action(async (options: CollectCommandOptions) => {
+    .action(async (options: CollectCommandOptions, command: Command) => {
+      // The file's settings, then each flag given on the command line over them (a flag left at
+      // its default does not hide the file's value); defaults and rules are the schema's.
+      const config = resolveCollectConfig(options.config, commandLineOverrides(options, command));
       // Paths first, so that a typo is one clear line before a model or sandbox starts.
-      await checkInputFile(options.tasks, "--tasks");
+      await checkInputFile(config.tasks, "--tasks");
       for (const [flag, file] of [
-        ["--system-prompt", options.systemPrompt],
-        ["--task-prompt", options.taskPrompt],
-        ["--continue-prompt", options.continuePrompt],
+        ["--system-prompt", config.prompts.system],
+        ["--task-prompt", config.prompts.task],
+        ["--continue-prompt", config.prompts.continue],
       ] as const)
         if (file) await checkInputFile(file, flag);
-      if (options.repos) await checkInputDir(options.repos, "--repos");
-      if (options.repoPath) await checkInputDir(options.repoPath, "--repo-path");
-      await ensureOutputDir(options.output, "--output");
-      const seconds = (v: string, flag: string) => (number(v, flag, { min: 0 }) as number) * 1000;
+      if (config.repos) await checkInputDir(config.repos, "--repos");
+      if (config.repo_path) await checkInputDir(config.repo_path, "--repo-path");
+      await ensureOutputDir(config.output, "--output");
       // first Ctrl-C: stop cleanly (finished episodes are kept, the ones in flight rerun on
       // resume); a second one exits at once
       const stop = new AbortController();
@@ -227,90 +320,76 @@ export function registerCollect(program: Command): void {
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
-      if (options.queue) parseQueueUrl(options.queue); // a bad URL fails before the run starts
-      const strategy = parseStrategy(options.strategy);
-      if (options.budget !== undefined && strategy !== "tree")
-        throw new InputError("--budget counts the model turns of --strategy tree; give --strategy tree too", {
-          field: "--budget",
-        });
+      if (config.queue.url) parseQueueUrl(config.queue.url); // a bad URL fails before the run starts
+      const { strategy, sampling, provider, episode, bash } = config;
       // the search scores each node by the tests' verdicts, so every episode is validated as it ends
-      const validate = options.validate || strategy === "tree";
+      const validate = config.validate || strategy === "tree";
+      const ms = (s: number) => s * 1000;
       const summary = await collect({
         signal: stop.signal,
-        tasksFile: options.tasks,
-        model: options.model,
+        tasksFile: config.tasks,
+        model: config.model,
         providerOptions: {
-          baseUrl: options.baseUrl,
-          apiKey: options.apiKey,
-          timeoutMs: seconds(options.requestTimeout ?? "600", "--request-timeout"),
-          maxRetries: number(options.retries, "--retries", { integer: true, min: 0 }),
-          threads: number(options.threads, "--threads", { integer: true, min: 1 }),
-          contextSize: number(options.modelContext, "--model-context", { integer: true, min: 256 }),
-          maxArgumentChars: number(options.maxArgumentChars, "--max-argument-chars", {
-            integer: true,
-            min: 1,
-          }),
+          baseUrl: provider.base_url,
+          apiKey: provider.api_key,
+          timeoutMs: ms(provider.request_timeout_s),
+          maxRetries: provider.retries,
+          threads: provider.threads,
+          contextSize: provider.model_context,
+          maxArgumentChars: provider.max_argument_chars,
         },
-        samples: number(options.samples, "--samples", { integer: true, min: 1 }) as number,
-        concurrency: number(options.concurrency, "--concurrency", { integer: true, min: 1 }),
-        runDir: options.output,
+        samples: config.samples,
+        concurrency: config.concurrency,
+        runDir: config.output,
         sampling: {
-          ...(options.temperature !== undefined
-            ? { temperature: number(options.temperature, "--temperature", { min: 0 }) }
-            : {}),
-          ...(options.topP !== undefined ? { top_p: number(options.topP, "--top-p", { min: 0 }) } : {}),
-          ...(options.toolChoice !== undefined ? { tool_choice: toolChoice(options.toolChoice) } : {}),
-          ...(options.maxTokens !== undefined
-            ? { max_tokens: number(options.maxTokens, "--max-tokens", { integer: true, min: 1 }) }
-            : {}),
+          ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+          ...(sampling.top_p !== undefined ? { top_p: sampling.top_p } : {}),
+          ...(sampling.tool_choice !== undefined ? { tool_choice: sampling.tool_choice } : {}),
+          ...(sampling.max_tokens !== undefined ? { max_tokens: sampling.max_tokens } : {}),
         },
-        seed: number(options.seed, "--seed", { integer: true, min: 0 }),
-        instanceIds: options.instance,
-        limit: number(options.limit, "--limit", { integer: true, min: 1 }),
-        reposDir: options.repos,
-        runtime: parseRuntimeName(options.runtime),
-        imageNamespace: options.imageNamespace,
+        seed: config.seed,
+        instanceIds: config.instance,
+        limit: config.limit,
+        reposDir: config.repos,
+        runtime: config.runtime,
+        imageNamespace: config.image_namespace,
         prompts: {
-          system: options.systemPrompt,
-          task: options.taskPrompt,
-          continueNudge: options.continuePrompt,
+          system: config.prompts.system,
+          task: config.prompts.task,
+          continueNudge: config.prompts.continue,
         },
         episode: {
-          maxTurns: number(options.maxTurns, "--max-turns", { integer: true, min: 1 }),
-          contextTokens: number(options.contextTokens, "--context-tokens", { integer: true, min: 1 }),
-          wallClockMs: seconds(options.timeLimit, "--time-limit"),
-          stuckRepeat: number(options.stuckRepeat, "--stuck-repeat", { integer: true, min: 0 }),
+          maxTurns: episode.max_turns,
+          contextTokens: episode.context_tokens,
+          wallClockMs: ms(episode.time_limit_s),
+          stuckRepeat: episode.stuck_repeat,
           bash: {
-            hardTimeoutMs: seconds(options.commandTimeout, "--command-timeout"),
-            softTimeoutMs: seconds(options.softTimeout, "--soft-timeout"),
-            maxOutputChars: number(options.maxOutputChars, "--max-output-chars", { integer: true, min: 100 }),
+            hardTimeoutMs: ms(bash.command_timeout_s),
+            softTimeoutMs: ms(bash.soft_timeout_s),
+            maxOutputChars: bash.max_output_chars,
           },
-          ...(options.memory
-            ? { limits: { memoryMiB: number(options.memory, "--memory", { integer: true, min: 16 }) } }
-            : {}),
-          maxProcesses: number(options.maxProcesses, "--max-processes", { integer: true, min: 8 }),
-          unsafeNoSandbox: options.unsafeNoSandbox,
-          prepare: options.repoPath ? { repoPath: options.repoPath } : undefined,
+          ...(episode.memory_mib !== undefined ? { limits: { memoryMiB: episode.memory_mib } } : {}),
+          maxProcesses: episode.max_processes,
+          unsafeNoSandbox: episode.unsafe_no_sandbox,
+          prepare: config.repo_path ? { repoPath: config.repo_path } : undefined,
         },
         progress: options.quiet ? null : undefined,
-        ...(options.queue
+        ...(config.queue.url
           ? {
               queue: {
-                url: options.queue,
-                queueName: checkQueueName(options.queueName),
-                attempts: number(options.attempts, "--attempts", { integer: true, min: 1 }),
+                url: config.queue.url,
+                queueName: checkQueueName(config.queue.name),
+                attempts: config.queue.attempts,
                 onWarning: (message: string) => process.stderr.write(`collect: ${message}\n`),
               },
             }
           : {}),
         strategy,
-        ...(options.budget !== undefined
-          ? { budget: number(options.budget, "--budget", { integer: true, min: 1 }) as number }
-          : {}),
+        ...(config.budget !== null ? { budget: config.budget } : {}),
         validate: validate
-          ? { timeoutMs: seconds(options.testTimeout, "--test-timeout"), testCommand: options.testCommand }
+          ? { timeoutMs: ms(config.test_timeout_s), testCommand: config.test_command }
           : undefined,
-        retryErrors: options.retryErrors !== false,
+        retryErrors: config.retry_errors,
       });
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -339,7 +418,7 @@ export function registerCollect(program: Command): void {
         const trajectories = join(summary.runDir, TRAJECTORIES_FILE);
         const next = validate
           ? `sealign tree ${shellArg(trajectories)} -o ${shellArg(join(summary.runDir, "trees"))}`
-          : `sealign validate ${shellArg(trajectories)} --tasks ${shellArg(options.tasks)} -o ${shellArg(join(summary.runDir, "validated"))}`;
+          : `sealign validate ${shellArg(trajectories)} --tasks ${shellArg(config.tasks)} -o ${shellArg(join(summary.runDir, "validated"))}`;
         finalLines(process.stderr, trajectories, next);
       }
     });

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { InputError } from "../errors.js";
+import { describeRule, meetsRule, type NumberRule } from "../schema/number-rule.js";
 
 /**
  * What every command shares in how it talks: the output option's spelling, colour on a terminal,
@@ -96,60 +97,13 @@ export function outputOf(options: { output?: string; out?: string }): string {
   return value;
 }
 
-/**
- * What a number flag accepts. Every command's number flags go through `parseNumber`, so that they
- * share one set of rules (an empty value is not 0, `1e3` is 1000, `0x10` is not taken) and one
- * error message that names the flag.
- */
-export interface NumberRule {
-  /** Whole numbers only. */
-  integer?: boolean;
-  /** The smallest value accepted. */
-  min?: number;
-  /** The value must be above this one (seconds that must be > 0). */
-  above?: number;
-  /** The largest value accepted. */
-  max?: number;
-  /** The value must be below this one (a probability < 1). */
-  below?: number;
-}
-
-/** "an integer >= 1", "a number in [0, 1)", "a number > 0". */
-export function describeRule(rule: NumberRule): string {
-  const kind = rule.integer ? "an integer" : "a number";
-  const low =
-    rule.above !== undefined
-      ? { open: true, at: rule.above }
-      : rule.min !== undefined
-        ? { open: false, at: rule.min }
-        : null;
-  const high =
-    rule.below !== undefined
-      ? { open: true, at: rule.below }
-      : rule.max !== undefined
-        ? { open: false, at: rule.max }
-        : null;
-  if (low && high) return `${kind} in ${low.open ? "(" : "["}${low.at}, ${high.at}${high.open ? ")" : "]"}`;
-  if (low) return `${kind} ${low.open ? ">" : ">="} ${low.at}`;
-  if (high) return `${kind} ${high.open ? "<" : "<="} ${high.at}`;
-  return kind;
-}
-
-/** Whether `n` keeps the rule (finite, whole when asked, within the bounds). */
-export function meetsRule(n: number, rule: NumberRule): boolean {
-  return (
-    Number.isFinite(n) &&
-    (!rule.integer || Number.isInteger(n)) &&
-    (rule.min === undefined || n >= rule.min) &&
-    (rule.above === undefined || n > rule.above) &&
-    (rule.max === undefined || n <= rule.max) &&
-    (rule.below === undefined || n < rule.below)
-  );
-}
+export { describeRule, meetsRule, type NumberRule } from "../schema/number-rule.js";
 
 /**
  * A flag's value as a number that keeps `rule`; anything else is an InputError naming the flag
- * (exit 2): `--samples: expected an integer >= 1, got "0"`.
+ * (exit 2): `--samples: expected an integer >= 1, got "0"`. Every command's number flags go
+ * through here, so that they share one set of rules (an empty value is not 0, `1e3` is 1000,
+ * `0x10` is not taken) and one message.
  */
 export function parseNumber(value: string, flag: string, rule: NumberRule = {}): number {
   // Number("") and Number("  ") are 0, Number("0x10") is 16: neither is what a user typed.
