@@ -53,6 +53,10 @@ describe("the shared number parser of every command's flags", () => {
       "--concurrency: expected an integer >= 1",
     ],
     [["view", ".", "--port", "99999"], "--port: expected an integer in [0, 65535]"],
+    [
+      ["demo", "-o", join(tempDir("sealign-options-"), "d"), "--threshold", "1.5"],
+      "--threshold: expected a number in [0, 1)",
+    ],
     [["tree", "x.jsonl", "-o", "out", "--threshold", "1"], "--threshold: expected a number in [0, 1)"],
     [
       ["tasks", "export", "-o", join(tempDir("sealign-options-"), "t.jsonl"), "--limit", "many"],

@@ -1,15 +1,11 @@
 import { type Command, Option } from "commander";
 import { runDemo } from "../demo/run.js";
 import { InputError } from "../errors.js";
+import { CRITICAL_THRESHOLD } from "../pairs/critical.js";
 import { parseStrategy } from "./collect.js";
-import { outputOf } from "./options.js";
+import { type NumberRule, outputOf, parseNumber } from "./options.js";
 
-function number(value: string, field: string, integer = false): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
-    throw new InputError(`expected a ${integer ? "whole " : ""}number, got "${value}"`, { field });
-  return n;
-}
+const WHOLE: NumberRule = { integer: true, min: 0 };
 
 /** `--budget`: model turns, only with the tree strategy. */
 function budgetOf(value: string, strategy: string): number {
@@ -17,9 +13,7 @@ function budgetOf(value: string, strategy: string): number {
     throw new InputError("--budget counts the model turns of --strategy tree; give --strategy tree too", {
       field: "--budget",
     });
-  const n = number(value, "--budget", true);
-  if (n < 1) throw new InputError(`expected a whole number >= 1, got "${value}"`, { field: "--budget" });
-  return n;
+  return parseNumber(value, "--budget", { integer: true, min: 1 });
 }
 
 /** `sealign demo [-o DIR]`: the whole pipeline offline on the built-in tasks with the simulated teacher. */
@@ -47,7 +41,7 @@ export function registerDemo(program: Command): void {
     )
     .option("--seed <n>", "base seed", "0")
     .option("--concurrency <n>", "episodes and validations at a time", "2")
-    .option("--threshold <gap>", "critical-pair score gap", "0.5")
+    .option("--threshold <gap>", "critical-pair score gap", String(CRITICAL_THRESHOLD))
     .option("--min-visits <n>", "ignore children seen fewer times", "1")
     .option("--skip-train", "skip training even when the trainer environment is installed")
     .option("--unsafe-no-sandbox", "run the agent's commands and tests without bubblewrap")
@@ -70,16 +64,16 @@ export function registerDemo(program: Command): void {
       }) => {
         const result = await runDemo({
           out: outputOf(o),
-          samples: number(o.samples, "--samples", true),
+          samples: parseNumber(o.samples, "--samples", { integer: true, min: 1 }),
           strategy: parseStrategy(o.strategy),
           ...(o.budget === undefined ? {} : { budget: budgetOf(o.budget, o.strategy) }),
-          limit: o.limit === undefined ? undefined : number(o.limit, "--limit", true),
+          limit: o.limit === undefined ? undefined : parseNumber(o.limit, "--limit", WHOLE),
           languages: o.language?.split(",").map((s) => s.trim()),
           sim: o.sim,
-          seed: number(o.seed, "--seed", true),
-          concurrency: Math.max(1, number(o.concurrency, "--concurrency", true)),
-          threshold: number(o.threshold, "--threshold"),
-          minVisits: number(o.minVisits, "--min-visits", true),
+          seed: parseNumber(o.seed, "--seed", WHOLE),
+          concurrency: Math.max(1, parseNumber(o.concurrency, "--concurrency", WHOLE)),
+          threshold: parseNumber(o.threshold, "--threshold", { min: 0, below: 1 }),
+          minVisits: parseNumber(o.minVisits, "--min-visits", WHOLE),
           skipTrain: o.skipTrain,
           unsafeNoSandbox: o.unsafeNoSandbox,
         });

@@ -8,6 +8,7 @@ import { evaluate } from "../eval/run.js";
 import { exportDpo, exportSft } from "../export/run.js";
 import { writeFileAtomic, writeJsonlAtomic } from "../io/atomic.js";
 import { readParsed } from "../io/records.js";
+import { CRITICAL_THRESHOLD } from "../pairs/critical.js";
 import { writePairs, writeTrees } from "../pairs/write.js";
 import { bwrapAvailable } from "../sandbox/bwrap.js";
 import type { Pair } from "../schema/pair.js";
@@ -84,7 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const samples = options.samples ?? 4;
   const seed = options.seed ?? 0;
   const concurrency = options.concurrency ?? 2;
-  const threshold = options.threshold ?? 0.5;
+  const threshold = options.threshold ?? CRITICAL_THRESHOLD;
   const minVisits = options.minVisits ?? 1;
   const simSpec = options.sim ?? "";
   const simConfig = parseSimSpec(simSpec, undefined, "--sim"); // bad settings fail here, before any work
