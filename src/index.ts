@@ -24,6 +24,14 @@ export {
 } from "./builtin/load.js";
 export * from "./charts/index.js";
 export {
+  COLLECT_DEFAULTS,
+  type CollectConfig,
+  CollectConfigSchema,
+  type CollectOverride,
+  readCollectConfigFile,
+  resolveCollectConfig,
+} from "./collect/config.js";
+export {
   type CollectEpisodeSettings,
   type CollectJobContext,
   type CollectJobData,
@@ -32,14 +40,6 @@ export {
   type PortableProviderOptions,
   runCollectJob,
 } from "./collect/job.js";
-export {
-  COLLECT_DEFAULTS,
-  type CollectConfig,
-  CollectConfigSchema,
-  type CollectOverride,
-  readCollectConfigFile,
-  resolveCollectConfig,
-} from "./collect/config.js";
 export { episodeSeed, type RunManifest } from "./collect/manifest.js";
 export { ProgressDisplay, type ProgressState } from "./collect/progress.js";
 export { type CollectOptions, type CollectStrategy, type CollectSummary, collect } from "./collect/run.js";
