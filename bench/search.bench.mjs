@@ -12,8 +12,9 @@
 // Environment: SEARCH_BENCH_WORK (work folder, kept for resume), SEARCH_BENCH_SEEDS ("0,1,2,3"),
 // SEARCH_BENCH_SAMPLES (largest budget in samples' worth, 16), SEARCH_BENCH_LIMIT (first N
 // built-in tasks, default all), SEARCH_BENCH_SIM (simulator settings to compare, separated by
-// ";", default ";realistic=1": the demo's and the realistic one).
-import { mkdirSync, writeFileSync } from "node:fs";
+// ";", default ";realistic=1": the demo's and the realistic one), SEARCH_BENCH_OUT (results file,
+// default bench/results/search.json). A run folder kept from a larger budget is reused.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +35,8 @@ const seeds = (process.env.SEARCH_BENCH_SEEDS ?? "0,1,2,3").split(",").map(Numbe
 const maxSamples = Number(process.env.SEARCH_BENCH_SAMPLES ?? 16);
 const limit = process.env.SEARCH_BENCH_LIMIT ? Number(process.env.SEARCH_BENCH_LIMIT) : undefined;
 const sims = (process.env.SEARCH_BENCH_SIM ?? ";realistic=1").split(";");
-const BUDGETS = [4, 8, 16].filter((n) => n <= maxSamples);
+/** Budgets reported (each from the runs that reach it: the "seeds" column counts them). */
+const BUDGETS = [4, 8, 16];
 /** The search's initial root episodes (src/search/budget.ts INITIAL_SAMPLES). */
 const INITIAL = 2;
 
@@ -45,11 +47,14 @@ await writeJsonlAtomic(tasksFile, limit === undefined ? all : all.slice(0, limit
 
 async function run(sim, seed, strategy) {
   const runDir = join(work, `${sim || "defaults"}.seed${seed}.${strategy}`.replace(/[^\w.=-]/g, "_"));
+  // a run kept from a bench with a larger budget is resumed as it was (and cut like the others)
+  const manifest = join(runDir, "manifest.json");
+  const kept = existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")).samples : 0;
   const t0 = Date.now();
   await collect({
     tasksFile,
     model: sim ? `sim:${sim}` : "sim",
-    samples: maxSamples,
+    samples: Math.max(maxSamples, kept),
     strategy,
     concurrency: 2,
     runDir,
@@ -64,7 +69,7 @@ async function run(sim, seed, strategy) {
   }
   for (const list of byTask.values())
     list.sort((a, b) => a.provenance.sample_index - b.provenance.sample_index);
-  return { byTask, seconds: (Date.now() - t0) / 1000 };
+  return { byTask, samples: Math.max(maxSamples, kept), seconds: (Date.now() - t0) / 1000 };
 }
 
 /** The episodes a run with `n` samples' worth would have had. */
@@ -91,9 +96,9 @@ const seconds = {};
 for (const sim of sims) {
   for (const seed of seeds) {
     for (const strategy of ["independent", "tree"]) {
-      const { byTask, seconds: s } = await run(sim, seed, strategy);
+      const { byTask, samples, seconds: s } = await run(sim, seed, strategy);
       seconds[`${sim || "defaults"} ${strategy}`] = (seconds[`${sim || "defaults"} ${strategy}`] ?? 0) + s;
-      for (const n of BUDGETS) {
+      for (const n of BUDGETS.filter((b) => b <= samples)) {
         for (const [filter, filters] of FILTERS) {
           const subset = [];
           const pairs = [];
@@ -131,6 +136,7 @@ for (const sim of sims.map((s) => s || "defaults"))
         const ms = measured.filter(
           (m) => m.sim === sim && m.filter === filter && m.samples === n && m.strategy === strategy,
         );
+        if (ms.length === 0) continue;
         rows.push({
           sim,
           filter,
@@ -162,12 +168,12 @@ console.log(
     .join(", ")}`,
 );
 console.log(
-  "\n| simulator | filters | samples' worth | strategy | model turns | pairs | precision | recall (detectable) | recall (all) |",
+  "\n| simulator | filters | samples' worth | strategy | seeds | model turns | pairs | precision | recall (detectable) | recall (all) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows)
   console.log(
-    `| ${r.sim} | ${r.filter} | ${r.samples} | ${r.strategy} | ${r.model_turns} | ${r.pairs} | ${r.precision} | ${r.recall} | ${r.recall_all} |`,
+    `| ${r.sim} | ${r.filter} | ${r.samples} | ${r.strategy} | ${r.seeds} | ${r.model_turns} | ${r.pairs} | ${r.precision} | ${r.recall} | ${r.recall_all} |`,
   );
 // the ratio against the anchor (independent sampling) measured in the same run
 for (const sim of sims.map((s) => s || "defaults"))
@@ -176,13 +182,13 @@ for (const sim of sims.map((s) => s || "defaults"))
       rows.find((r) => r.sim === sim && r.filter === "on" && r.samples === n && r.strategy === strategy);
     const a = at("independent");
     const b = at("tree");
-    if (a?.medians.recall_all && b?.medians.recall_all !== null)
+    if (a && b && a.medians.recall_all && b.medians.recall_all !== null)
       console.log(
         `${sim}, ${n} samples' worth: tree/independent recall (all) ${(b.medians.recall_all / a.medians.recall_all).toFixed(2)}x at ${(b.model_turns / a.model_turns).toFixed(2)}x the model turns`,
       );
   }
 mkdirSync(join(here, "results"), { recursive: true });
 writeFileSync(
-  join(here, "results", "search.json"),
-  `${JSON.stringify({ sealign_version: SEALIGN_VERSION, tasks, seeds, budgets: BUDGETS, rows, measured }, null, 2)}\n`,
+  process.env.SEARCH_BENCH_OUT ?? join(here, "results", "search.json"),
+  `${JSON.stringify({ sealign_version: SEALIGN_VERSION, tasks, seeds, sims, rows, measured }, null, 2)}\n`,
 );

@@ -33,7 +33,9 @@ function prefixText(messages: readonly Message[]): string {
     messages.map((m) => [
       m.role,
       m.content,
-      m.role === "assistant" ? (m.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments]) : null,
+      m.role === "assistant"
+        ? (m.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments])
+        : null,
     ]),
   );
 }
