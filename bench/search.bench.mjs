@@ -1,7 +1,7 @@
 // Tree search vs independent sampling at matched budgets (docs/method-check.md, docs/search.md):
 // pairs, precision, recall over the detectable and over all fatal decisions of the simulated
 // teacher, for 4, 8 and 16 samples' worth of model turns per task, over several seeds (medians
-// and ranges), with the paper's isolated filter on and off.
+// and ranges), with the paper's filters on, the isolated one off, and all off.
 //
 // Each (simulator settings, seed, strategy) is one resumable collection of the largest budget;
 // the smaller budgets are cut from it: independent sampling keeps its first n samples, the tree
@@ -87,9 +87,11 @@ function cut(list, strategy, n) {
   return out;
 }
 
+/** The paper's filters (dedupe, stuck, isolated) on, the isolated one off, all off. */
 const FILTERS = [
   ["on", undefined],
   ["isolated off", { isolated: false }],
+  ["all off", { dedupe: false, stuck: false, isolated: false }],
 ];
 const measured = [];
 const seconds = {};
