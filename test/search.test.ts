@@ -210,7 +210,11 @@ describe("collect --strategy tree", () => {
       const end = log.find((r) => r.type === "end" && r.task_id === task.instance_id);
       expect(budget).toBeDefined();
       expect(end).toMatchObject({ turns: mine.reduce((n, t) => n + modelTurns(t), 0) });
-      const { tree } = analyseTask(task.instance_id, mine, { criticalPairs: false });
+      // every trajectory in the tree (the search's own tree drops duplicates; node ids are path hashes, the same here)
+      const { tree } = analyseTask(task.instance_id, mine, {
+        criticalPairs: false,
+        filters: { dedupe: false, stuck: false, isolated: false },
+      });
       tree.materialise();
       const byId = new Map([...tree.nodes()].map((n) => [n.id, n]));
       for (const t of mine.filter((x) => x.provenance.branch)) {

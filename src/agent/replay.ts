@@ -94,18 +94,7 @@ export async function replayPrefix(
   prompt: Message[],
   deadline: number,
 ): Promise<ReplayResult> {
-  for (let i = 0; i < 2; i++) {
-    const expected = normaliseObservation(contentText(spec.messages[i]?.content ?? ""));
-    const got = normaliseObservation(contentText(prompt[i]?.content ?? ""));
-    if (expected !== got || spec.messages[i]?.role !== prompt[i]?.role)
-      throw new ReplayDiverged({
-        turn: -1,
-        call: null,
-        reason: "prompt",
-        expected: cut(expected),
-        got: cut(got),
-      });
-  }
+  checkPrompt(spec.messages, prompt);
   const facts: StepFacts[] = [];
   let toolErrors = 0;
   const turns = turnsOf(spec.messages, spec.turns);
@@ -115,45 +104,7 @@ export async function replayPrefix(
     // a turn without tool calls changed nothing in the environment: its nudge is copied as recorded
     if (calls.length === 0) fact.observations.push({ isError: false, tool: null });
     for (const [index, call] of calls.entries()) {
-      const recorded = after.find((m) => m.role === "tool" && m.tool_call_id === call.id);
-      const expected = normaliseObservation(contentText(recorded?.content ?? ""));
-      if (!recorded)
-        throw new ReplayDiverged({
-          turn,
-          call: index,
-          reason: "layout",
-          expected: "a tool message",
-          got: "none",
-        });
-      let observation: Awaited<ReturnType<Toolbox["call"]>>;
-      try {
-        observation = await toolbox.call(call, { deadline });
-      } catch (error) {
-        throw new ReplayDiverged({
-          turn,
-          call: index,
-          reason: "sandbox_error",
-          expected,
-          got: (error as Error).message,
-        });
-      }
-      if (observation.finish)
-        throw new ReplayDiverged({
-          turn,
-          call: index,
-          reason: "finished",
-          expected: "no finish",
-          got: "finish",
-        });
-      const got = normaliseObservation(observation.content);
-      if (got !== expected)
-        throw new ReplayDiverged({
-          turn,
-          call: index,
-          reason: "observation",
-          expected: cut(expected),
-          got: cut(got),
-        });
+      const observation = await replayCall(toolbox, call, after, { turn, index, deadline });
       if (observation.toolError) toolErrors++;
       fact.observations.push({
         isError: observation.isError,
@@ -164,4 +115,72 @@ export async function replayPrefix(
     facts.push(fact);
   }
   return { messages: structuredClone(spec.messages), facts, toolErrors };
+}
+
+/** The episode's prompt must be the recorded one (after normalisation: the workspace path is in it). */
+function checkPrompt(recorded: Message[], prompt: Message[]): void {
+  for (let i = 0; i < 2; i++) {
+    const expected = normaliseObservation(contentText(recorded[i]?.content ?? ""));
+    const got = normaliseObservation(contentText(prompt[i]?.content ?? ""));
+    if (expected !== got || recorded[i]?.role !== prompt[i]?.role)
+      throw new ReplayDiverged({
+        turn: -1,
+        call: null,
+        reason: "prompt",
+        expected: cut(expected),
+        got: cut(got),
+      });
+  }
+}
+
+type ToolCall = NonNullable<Extract<Message, { role: "assistant" }>["tool_calls"]>[number];
+
+/** Run one recorded call again; its observation must be the recorded one after normalisation. */
+async function replayCall(
+  toolbox: Toolbox,
+  call: ToolCall,
+  after: Message[],
+  at: { turn: number; index: number; deadline: number },
+): Promise<Awaited<ReturnType<Toolbox["call"]>>> {
+  const { turn, index, deadline } = at;
+  const recorded = after.find((m) => m.role === "tool" && m.tool_call_id === call.id);
+  const expected = normaliseObservation(contentText(recorded?.content ?? ""));
+  if (!recorded)
+    throw new ReplayDiverged({
+      turn,
+      call: index,
+      reason: "layout",
+      expected: "a tool message",
+      got: "none",
+    });
+  let observation: Awaited<ReturnType<Toolbox["call"]>>;
+  try {
+    observation = await toolbox.call(call, { deadline });
+  } catch (error) {
+    throw new ReplayDiverged({
+      turn,
+      call: index,
+      reason: "sandbox_error",
+      expected,
+      got: (error as Error).message,
+    });
+  }
+  if (observation.finish)
+    throw new ReplayDiverged({
+      turn,
+      call: index,
+      reason: "finished",
+      expected: "no finish",
+      got: "finish",
+    });
+  const got = normaliseObservation(observation.content);
+  if (got !== expected)
+    throw new ReplayDiverged({
+      turn,
+      call: index,
+      reason: "observation",
+      expected: cut(expected),
+      got: cut(got),
+    });
+  return observation;
 }

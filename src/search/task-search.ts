@@ -5,7 +5,7 @@ import type { Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { branchReplay } from "./branch.js";
 import { defaultBudget, initialSamples, turnsUsed } from "./budget.js";
-import type { DecisionRecord, SearchRecord } from "./log.js";
+import type { DecisionRecord, DivergedRecord, EndRecord, SearchRecord } from "./log.js";
 import { searchRandom } from "./random.js";
 import { type BranchChoice, chooseBranch } from "./select.js";
 
@@ -71,119 +71,137 @@ function sameDecision(a: DecisionRecord, b: DecisionRecord): boolean {
 
 /** Run (or resume) the search of one task. */
 export async function searchTask(options: TaskSearchOptions): Promise<TaskSearchResult> {
-  const { task } = options;
-  const taskId = task.instance_id;
-  const onDisk = new Map(options.existing.map((t) => [t.provenance.sample_index ?? -1, t]));
-  const decided = new Map<number, DecisionRecord>();
-  const diverged = new Map<number, SearchRecord>();
-  for (const r of options.logged) {
-    if (r.type === "decision") decided.set(r.sample, r);
-    if (r.type === "diverged") diverged.set(r.sample, r);
+  return new TaskSearch(options).run();
+}
+
+/** One task's search: what is known so far (from disk and from this run) and the rounds. */
+class TaskSearch {
+  private readonly options: TaskSearchOptions;
+  private readonly taskId: string;
+  /** Trajectories already in the run directory, by sample index. */
+  private readonly onDisk: Map<number, Trajectory>;
+  /** search.jsonl records of an earlier run, by sample index. */
+  private readonly decided = new Map<number, DecisionRecord>();
+  private readonly diverged = new Map<number, DivergedRecord>();
+  /** The task's trajectories so far, and the nodes whose replay diverged. */
+  private readonly have: Trajectory[] = [];
+  private readonly excluded = new Set<string>();
+  private readonly result: TaskSearchResult;
+
+  constructor(options: TaskSearchOptions) {
+    this.options = options;
+    this.taskId = options.task.instance_id;
+    this.onDisk = new Map(options.existing.map((t) => [t.provenance.sample_index ?? -1, t]));
+    for (const r of options.logged) {
+      if (r.type === "decision") this.decided.set(r.sample, r);
+      if (r.type === "diverged") this.diverged.set(r.sample, r);
+    }
+    this.result = { taskId: this.taskId, rounds: 0, turns: 0, budget: 0, divergences: 0, complete: false };
   }
-  const have: Trajectory[] = [];
-  const excluded = new Set<string>();
-  const result: TaskSearchResult = {
-    taskId,
-    rounds: 0,
-    turns: 0,
-    budget: 0,
-    divergences: 0,
-    complete: false,
-  };
+
+  async run(): Promise<TaskSearchResult> {
+    const { options, result } = this;
+    const initial = initialSamples(options.samples);
+    for (let sample = 0; sample < initial; sample++) {
+      const decision: DecisionRecord = {
+        type: "decision",
+        task_id: this.taskId,
+        round: 0,
+        sample,
+        from: null,
+        turn: 0,
+        node: null,
+        priority: null,
+        reason: "initial",
+      };
+      if (!(await this.settle({ task: options.task, sample, round: 0, decision, replay: null })))
+        return result;
+    }
+    result.budget = options.budget ?? defaultBudget(options.samples, this.have);
+    if (!options.logged.some((r) => r.type === "budget"))
+      await options.log({
+        type: "budget",
+        task_id: this.taskId,
+        budget: result.budget,
+        initial,
+        samples: options.samples,
+      });
+
+    let reason: EndRecord["reason"] = "budget";
+    for (let round = 1; result.turns < result.budget; round++) {
+      // every productive round spends at least one model turn: more rounds than turns means trouble
+      if (round > result.budget) {
+        reason = "round-limit";
+        break;
+      }
+      const choice = choose(this.taskId, this.have, this.excluded, options.seed, round);
+      if (!choice) {
+        reason = "no-candidate";
+        break;
+      }
+      const unit = unitOf(options.task, initial + round - 1, round, choice, this.have);
+      if (!(await this.settle(unit))) return result;
+      result.rounds = round;
+    }
+    result.complete = true;
+    if (!options.logged.some((r) => r.type === "end"))
+      await options.log({
+        type: "end",
+        task_id: this.taskId,
+        rounds: result.rounds,
+        turns: result.turns,
+        budget: result.budget,
+        divergences: result.divergences,
+        reason,
+      });
+    return result;
+  }
 
   /** Take a unit's result from disk, or run it; false when the run was stopped. */
-  const settle = async (unit: SearchUnit): Promise<boolean> => {
-    const previous = decided.get(unit.sample);
+  private async settle(unit: SearchUnit): Promise<boolean> {
+    const previous = this.decided.get(unit.sample);
     if (previous && !sameDecision(previous, unit.decision))
       throw new SearchResumeMismatch(
-        `search of ${taskId}: round ${unit.round} now chooses ${JSON.stringify(unit.decision)}, but ${JSON.stringify(previous)} was recorded (the trajectories on disk or the settings changed)`,
+        `search of ${this.taskId}: round ${unit.round} now chooses ${JSON.stringify(unit.decision)}, but ${JSON.stringify(previous)} was recorded (the trajectories on disk or the settings changed)`,
       );
-    const stored = onDisk.get(unit.sample);
-    const divergence = diverged.get(unit.sample);
-    let outcome: UnitOutcome;
-    if (stored) outcome = { kind: "trajectory", trajectory: stored };
-    else if (divergence?.type === "diverged")
-      outcome = { kind: "diverged", divergence: divergence.divergence };
-    else {
-      if (!previous) await options.log(unit.decision);
-      outcome = await options.run(unit);
-      if (outcome?.kind === "diverged" && unit.replay)
-        await options.log({
-          type: "diverged",
-          task_id: taskId,
-          round: unit.round,
-          sample: unit.sample,
-          from: unit.replay.branch.trajectory_id,
-          turn: unit.replay.turns,
-          node: unit.decision.node as string,
-          divergence: outcome.divergence,
-        });
-    }
+    const outcome = await this.outcomeOf(unit, previous !== undefined);
     if (outcome === null) return false;
     if (outcome.kind === "trajectory") {
-      have.push(outcome.trajectory);
-      result.turns += modelTurns(outcome.trajectory);
+      this.have.push(outcome.trajectory);
+      this.result.turns += modelTurns(outcome.trajectory);
     } else {
-      result.divergences++;
-      if (unit.decision.node) excluded.add(unit.decision.node);
+      this.result.divergences++;
+      if (unit.decision.node) this.excluded.add(unit.decision.node);
     }
-    options.onRound?.({ round: unit.round, turns: result.turns, budget: result.budget || null });
+    this.options.onRound?.({
+      round: unit.round,
+      turns: this.result.turns,
+      budget: this.result.budget || null,
+    });
     return true;
-  };
-
-  const initial = initialSamples(options.samples);
-  for (let sample = 0; sample < initial; sample++) {
-    const decision: DecisionRecord = {
-      type: "decision",
-      task_id: taskId,
-      round: 0,
-      sample,
-      from: null,
-      turn: 0,
-      node: null,
-      priority: null,
-      reason: "initial",
-    };
-    if (!(await settle({ task, sample, round: 0, decision, replay: null }))) return result;
   }
-  result.budget = options.budget ?? defaultBudget(options.samples, have);
-  if (!options.logged.some((r) => r.type === "budget"))
-    await options.log({
-      type: "budget",
-      task_id: taskId,
-      budget: result.budget,
-      initial,
-      samples: options.samples,
-    });
 
-  let reason: "budget" | "no-candidate" | "round-limit" = "budget";
-  for (let round = 1; result.turns < result.budget; round++) {
-    // every productive round spends at least one model turn: more rounds than turns means trouble
-    if (round > result.budget) {
-      reason = "round-limit";
-      break;
-    }
-    const choice = choose(taskId, have, excluded, options.seed, round);
-    if (!choice) {
-      reason = "no-candidate";
-      break;
-    }
-    const unit = unitOf(task, initial + round - 1, round, choice, have);
-    if (!(await settle(unit))) return result;
-    result.rounds = round;
+  /** A unit's outcome: recorded before (a trajectory on disk, a divergence in the log), or run now. */
+  private async outcomeOf(unit: SearchUnit, logged: boolean): Promise<UnitOutcome> {
+    const stored = this.onDisk.get(unit.sample);
+    if (stored) return { kind: "trajectory", trajectory: stored };
+    const divergence = this.diverged.get(unit.sample);
+    if (divergence) return { kind: "diverged", divergence: divergence.divergence };
+    if (!logged) await this.options.log(unit.decision);
+    const outcome = await this.options.run(unit);
+    if (outcome?.kind === "diverged" && unit.replay)
+      await this.options.log({
+        type: "diverged",
+        task_id: this.taskId,
+        round: unit.round,
+        sample: unit.sample,
+        from: unit.replay.branch.trajectory_id,
+        turn: unit.replay.turns,
+        node: unit.decision.node as string,
+        divergence: outcome.divergence,
+      });
+    return outcome;
   }
-  result.complete = true;
-  if (!options.logged.some((r) => r.type === "end"))
-    await options.log({
-      type: "end",
-      task_id: taskId,
-      rounds: result.rounds,
-      turns: result.turns,
-      budget: result.budget,
-      divergences: result.divergences,
-      reason,
-    });
-  return result;
 }
 
 /** Round `round`'s choice over the task's tree (trajectories in sample order, default filters). */
