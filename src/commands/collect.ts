@@ -187,7 +187,7 @@ export function registerCollect(program: Command): void {
     )
     .option(
       "--budget <turns>",
-      "with --strategy tree: model turns per task (default: --samples x the mean turns of the task's first episodes)",
+      "with --strategy tree: model turns per task (default: --samples x the mean turns of the task's two initial episodes)",
     )
     .option("--temperature <t>", "sampling temperature")
     .option("--top-p <p>", "nucleus sampling")

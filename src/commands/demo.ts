@@ -31,7 +31,10 @@ export function registerDemo(program: Command): void {
       "independent (samples from the start) or tree (branch where the trees are uncertain; docs/search.md)",
       "independent",
     )
-    .option("--budget <turns>", "with --strategy tree: model turns per task (default: --samples' worth)")
+    .option(
+      "--budget <turns>",
+      "with --strategy tree: model turns per task (default: --samples x the mean turns of a task's two initial episodes)",
+    )
     .option("--limit <n>", "only the first N built-in tasks")
     .option("--language <names>", "only these languages (python,javascript)")
     .option(
