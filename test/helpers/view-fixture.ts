@@ -187,7 +187,9 @@ export function fixtureTrajectory(
       branch === "fix" ? "[exit code 0]" : failure,
     );
     const c = call("finish", { message: "Fixed the bug." });
-    messages.push({ role: "assistant", content: "Done.", tool_calls: [c] });
+    // each run words its last thought its own way: runs of one branch are alike, not duplicates
+    // (the dedupe filter drops trajectories equal but for their tool-call ids)
+    messages.push({ role: "assistant", content: `Done (${run}, sample ${sample}).`, tool_calls: [c] });
     patch = oneLineDiff(source, edit.bug, replacement);
     resolved = branch === "fix";
   }
