@@ -303,6 +303,19 @@ describe("collect --strategy tree", () => {
       expect(result.status, result.stderr).toBe(2);
       expect(result.stderr).toContain(flag);
     }
+    // the demo takes the same two flags, checked before any work
+    for (const [extra, flag] of [
+      [["--strategy", "mcts"], "--strategy"],
+      [["--budget", "9"], "--budget"],
+      [["--strategy", "tree", "--budget", "0"], "--budget"],
+    ] as const) {
+      const demo = spawnSync(process.execPath, [CLI, "demo", "-o", join(dir, "demo"), ...extra], {
+        encoding: "utf8",
+      });
+      expect(demo.status, demo.stderr).toBe(2);
+      expect(demo.stderr).toContain(flag);
+      expect(existsSync(join(dir, "demo", "run"))).toBe(false);
+    }
     const runDir = join(dir, "run");
     expect(run("--limit", "1", "-o", runDir).status).toBe(0);
     const again = run("--limit", "1", "--strategy", "tree", "-o", runDir);
