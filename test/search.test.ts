@@ -17,6 +17,7 @@ import type { SearchRecord } from "../src/search/log.js";
 import { searchTask, type UnitOutcome } from "../src/search/task-search.js";
 import { SimProvider } from "../src/sim/provider.js";
 import { readTrajectories } from "../src/trajectories/read.js";
+import { trajectory } from "./fixtures/tree/build.js";
 import { CLI, tempDir } from "./helpers/paths.js";
 
 // The tree search (docs/search.md) on the built-in tasks with the simulated teacher: replay of a
@@ -183,6 +184,37 @@ describe("search rounds", () => {
       divergences: result.divergences,
       reason: "budget",
     });
+  });
+});
+
+describe("search when the filters leave no node", () => {
+  it("branches from isolated episodes (first actions spelled differently) instead of stopping", async () => {
+    const task = tasks[0] as Task;
+    const root = (id: string, first: string, resolved: boolean, sample: number) => {
+      const t = trajectory(task.instance_id, id, [first, "edit", "test"], resolved);
+      return { ...t, provenance: { ...t.provenance, sample_index: sample, sampling: { seed: sample } } };
+    };
+    // both are isolated (no other episode shares the first action): the pairs stage's tree is empty
+    const roots = [root("r0", "ls -R", true, 0), root("r1", "find . -type f", false, 1)];
+    const log: SearchRecord[] = [];
+    const result = await searchTask({
+      task,
+      samples: 2,
+      budget: 9,
+      seed: 0,
+      existing: roots,
+      logged: [],
+      log: async (r) => {
+        log.push(r);
+      },
+      run: async (unit): Promise<UnitOutcome> => {
+        const t = root(`b${unit.sample}`, unit.replay ? "find . -type f" : "ls -R", true, unit.sample);
+        return { kind: "trajectory", trajectory: t };
+      },
+    });
+    expect(result.rounds).toBeGreaterThan(0);
+    expect(log.find((r) => r.type === "decision" && r.round === 1)).toBeDefined();
+    expect(log.at(-1)).toMatchObject({ type: "end", reason: "budget" });
   });
 });
 

@@ -218,7 +218,17 @@ function choose(
   // the tree the pairs stage would build: the same filters, so the search spends where pairs can use it
   const { tree } = analyseTask(taskId, ordered, { criticalPairs: false });
   tree.materialise();
-  return chooseBranch(tree, excluded, searchRandom(seed, `${taskId}\0${round}`));
+  const choice = chooseBranch(tree, excluded, searchRandom(seed, `${taskId}\0${round}`));
+  if (choice) return choice;
+  // The isolated filter can leave nothing: two episodes whose first actions differ (one model
+  // lists files with `ls`, the other with `find`) are both isolated. A branch from one of them
+  // is what gives it a sibling, so the choice is then made with that filter off.
+  const { tree: unfiltered } = analyseTask(taskId, ordered, {
+    criticalPairs: false,
+    filters: { isolated: false },
+  });
+  unfiltered.materialise();
+  return chooseBranch(unfiltered, excluded, searchRandom(seed, `${taskId}\0${round}\0isolated-off`));
 }
 
 function unitOf(
