@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type EpisodeOptions, ReplayDiverged } from "../agent/episode.js";
+import { type EpisodeOptions, ReplayDiverged, type ReplaySpec } from "../agent/episode.js";
 import { InputError } from "../errors.js";
 import { JsonlAppender } from "../io/append.js";
 import { JsonlWriter } from "../io/atomic.js";
@@ -308,6 +308,13 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     return base;
   };
 
+  /** A task's last episode is done: its base goes. */
+  const releaseBase = async (task: Task) => {
+    const base = bases.get(task.instance_id);
+    bases.delete(task.instance_id);
+    if (base) await base.then((b) => runtime.release(b)).catch(() => undefined);
+  };
+
   const progress = options.progress === undefined ? new ProgressDisplay() : options.progress;
   progress?.update(state);
   progress?.start();
@@ -375,42 +382,49 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
 
   // identical patches of the run share one test run (src/collect/job.ts)
   const verdicts: NonNullable<CollectJobContext["verdicts"]> = new Map();
-  /** What the machine running a job supplies: here, this process. */
-  const jobContext = (base: TaskBase, onTokens: (tokens: number) => void): CollectJobContext => ({
-    verdicts,
-    provider: provider as ModelProvider,
-    base,
-    runtime,
-    workRoot,
-    unsafeNoSandbox: options.episode?.unsafeNoSandbox,
-    signal: options.signal,
-    onStep: ({ tokens }: { tokens: number }) => {
-      onTokens(tokens);
-      progress?.update(state);
-    },
-  });
+  /**
+   * Run one episode with the same job function a queue worker runs (src/collect/job.ts), then
+   * store and count it; null when the user's stop cut it short (it is rerun on resume).
+   */
+  const runAndRecord = async (
+    task: Task,
+    sample: number,
+    replay?: ReplaySpec,
+  ): Promise<Trajectory | null> => {
+    const base = await baseOf(task);
+    let tokensBefore = 0;
+    const result = await runCollectJob(
+      { ...jobData(task, sample), ...(replay ? { replay } : {}) },
+      {
+        verdicts,
+        provider: provider as ModelProvider,
+        base,
+        runtime,
+        workRoot,
+        unsafeNoSandbox: options.episode?.unsafeNoSandbox,
+        signal: options.signal,
+        onStep: ({ tokens }) => {
+          state.tokens += tokens - tokensBefore;
+          tokensBefore = tokens;
+          progress?.update(state);
+        },
+      },
+    );
+    if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") return null;
+    const trajectory = await storeValidationLog(result, logsDir);
+    await appender.append(trajectory);
+    recorded(trajectory);
+    return trajectory;
+  };
 
   /** One episode of the tree search (src/search/): from the root, or a branch replaying a recorded prefix. */
   const runSearchUnit = async (unit: SearchUnit): Promise<UnitOutcome> => {
     state.running++;
     state.total++;
     progress?.update(state);
-    let tokensBefore = 0;
     try {
-      const base = await baseOf(unit.task);
-      const data = { ...jobData(unit.task, unit.sample), ...(unit.replay ? { replay: unit.replay } : {}) };
-      const result = await runCollectJob(
-        data,
-        jobContext(base, (tokens) => {
-          state.tokens += tokens - tokensBefore;
-          tokensBefore = tokens;
-        }),
-      );
-      if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") return null;
-      const trajectory = await storeValidationLog(result, logsDir);
-      await appender.append(trajectory);
-      recorded(trajectory);
-      return { kind: "trajectory", trajectory };
+      const trajectory = await runAndRecord(unit.task, unit.sample, unit.replay ?? undefined);
+      return trajectory ? { kind: "trajectory", trajectory } : null;
     } catch (error) {
       // a replay cut by the user's stop is not a divergence: the branch runs again on resume
       if (options.signal?.aborted) return null;
@@ -432,11 +446,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       concurrency,
       existing,
       runUnit: runSearchUnit,
-      onTaskDone: async (task) => {
-        const base = bases.get(task.instance_id);
-        bases.delete(task.instance_id);
-        if (base) await base.then((b) => runtime.release(b)).catch(() => undefined);
-      },
+      onTaskDone: releaseBase,
       onProgress: (search) => {
         state.search = search;
         progress?.update(state);
@@ -452,22 +462,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       const { task, sample } = pending[next++] as { task: Task; sample: number };
       state.running++;
       progress?.update(state);
-      let tokensBefore = 0;
       try {
-        const base = await baseOf(task);
-        // the same job function a queue worker runs (src/collect/job.ts)
-        const result = await runCollectJob(
-          jobData(task, sample),
-          jobContext(base, (tokens) => {
-            state.tokens += tokens - tokensBefore;
-            tokensBefore = tokens;
-          }),
-        );
-        // an episode cut short by the user's stop is not a result: it is rerun on resume
-        if (options.signal?.aborted && result.trajectory.outcome.exit_detail === "aborted") continue;
-        const trajectory = await storeValidationLog(result, logsDir);
-        await appender.append(trajectory);
-        recorded(trajectory);
+        await runAndRecord(task, sample);
       } catch (error) {
         failure ??= error;
       } finally {
@@ -475,11 +471,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         progress?.update(state);
         const left = (remaining.get(task.instance_id) ?? 1) - 1;
         remaining.set(task.instance_id, left);
-        if (left === 0) {
-          const base = bases.get(task.instance_id);
-          bases.delete(task.instance_id);
-          if (base) await base.then((b) => runtime.release(b)).catch(() => undefined);
-        }
+        if (left === 0) await releaseBase(task);
       }
     }
   }
