@@ -54,7 +54,11 @@ export async function searchCollect(options: SearchCollectOptions): Promise<Sear
   const logged = await readSearchLog(logPath);
   const { appender } = await JsonlAppender.open(logPath);
   const byTask = new Map<string, Trajectory[]>();
-  for (const t of options.existing) byTask.set(t.task_id, [...(byTask.get(t.task_id) ?? []), t]);
+  for (const t of options.existing) {
+    const list = byTask.get(t.task_id);
+    if (list) list.push(t);
+    else byTask.set(t.task_id, [t]);
+  }
   const progress: SearchProgress = {
     tasks: options.tasks.length,
     tasksDone: 0,

@@ -4,7 +4,7 @@ import { modelTurns } from "../schema/steps.js";
 import type { Task } from "../schema/task.js";
 import type { Trajectory } from "../schema/trajectory.js";
 import { branchReplay } from "./branch.js";
-import { defaultBudget, initialSamples, turnsUsed } from "./budget.js";
+import { defaultBudget, initialSamples } from "./budget.js";
 import type { DecisionRecord, DivergedRecord, EndRecord, SearchRecord } from "./log.js";
 import { searchRandom } from "./random.js";
 import { type BranchChoice, chooseBranch } from "./select.js";
@@ -253,5 +253,3 @@ function unitOf(
   const replay = choice.turn === 0 ? null : branchReplay(choice.source.trajectory, choice.turn, round, have);
   return { task, sample, round, decision, replay };
 }
-
-export { turnsUsed };
